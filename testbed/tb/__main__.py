@@ -54,9 +54,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         syncs = [pool.submit(pod.sync_databases, p) for p in pods]
         keystone.result()
         step("keystone")
-        identity.register_shared(pods)
-        for p in pods:
-            identity.register_pod(p)
+        identity.register(pods)
         glance = pool.submit(shared.glance)
         rabbit.result()
         step("rabbitmq + identity")

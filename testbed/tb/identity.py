@@ -1,6 +1,8 @@
 """Users, projects, regions and catalog entries in the shared Keystone (idempotent)."""
 from __future__ import annotations
 
+import json
+
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
@@ -73,6 +75,20 @@ class Keystone:
                 self.s.delete(f"{self.base}/endpoints/{stale['id']}")
             self._post("/endpoints", "endpoint", {"service_id": service_id, "region_id": region,
                                                   "interface": iface, "url": url})
+
+
+STAMP = layout.STATE / "keystone" / "registered.json"
+
+
+def register(pods: list[layout.Pod]) -> None:
+    """Register everything once; the stamp (beside Keystone's data) skips it next time."""
+    want = json.dumps({"pods": [p.region for p in pods], "version": 1})
+    if STAMP.exists() and STAMP.read_text() == want:
+        return
+    register_shared(pods)
+    for p in pods:
+        register_pod(p)
+    STAMP.write_text(want)
 
 
 def register_shared(pods: list[layout.Pod]) -> None:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import layout
+from . import layout, procs
 
 APT_PACKAGES = {
     # command that shows the package is there -> Debian package
@@ -65,8 +65,16 @@ def ensure_venv(venv: Path, requirements: list[str], constraints: Path,
         shutil.rmtree(venv)
     venv.parent.mkdir(parents=True, exist_ok=True)
     sh([sys.executable, "-m", "venv", str(venv)])
-    sh([str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
-        "-c", str(constraints), *requirements])
+    layout.LOGS.mkdir(parents=True, exist_ok=True)
+    name = f"pip-{venv.name.lstrip('.')}"
+    try:
+        with open(procs.log_path(name), "ab") as log:
+            sh([str(venv / "bin" / "pip"), "install", "--disable-pip-version-check",
+                "-c", str(constraints), *requirements], stdout=log, stderr=log)
+    except subprocess.CalledProcessError as err:
+        raise procs.ServiceFailed(f"pip install into {venv} failed ({err.returncode}).\n"
+                                  f"--- tail of {procs.log_path(name)} ---\n"
+                                  f"{procs.tail(name)}") from None
     stamp.write_text(want)
 
 
@@ -76,7 +84,14 @@ def ensure_testbed_venv() -> None:
     ensure_venv(layout.VENV, [ln for ln in lines if ln], HERE / "constraints.txt", [reqs])
 
 
+def ensure_tricircle_venv() -> None:
+    """The project's own venv (.venv in the checkout): Tricircle, editable, with test tools."""
+    ensure_venv(layout.TRICIRCLE_VENV, ["-e", f"{layout.REPO}[test]"],
+                HERE / "constraints.txt", [layout.REPO / "pyproject.toml"])
+
+
 def ensure_all() -> None:
     if os.geteuid() == 0:
         ensure_apt()
     ensure_testbed_venv()
+    ensure_tricircle_venv()

@@ -14,7 +14,7 @@ STATE = Path(os.environ.get("TESTBED_DIR", REPO / ".testbed"))
 # it is keyed by the constraints file, so a change of pins builds a new one.
 CACHE = Path(os.environ.get("TESTBED_CACHE", Path.home() / ".cache" / "tricircle"))
 VENV = Path(os.environ.get("TESTBED_VENV", CACHE / "testbed-venv"))
-TRICIRCLE_VENV = Path(os.environ.get("TRICIRCLE_VENV", CACHE / "tricircle-venv"))
+TRICIRCLE_VENV = Path(os.environ.get("TRICIRCLE_VENV", REPO / ".venv"))
 RUN = STATE / "run"
 LOGS = STATE / "logs"
 

@@ -1,0 +1,63 @@
+"""Fixtures for tests against the running testbed: started once per run, never per test."""
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import openstack
+import openstack.config
+import openstack.connection
+import pytest
+from openstack import exceptions as os_exc
+
+REPO = Path(__file__).resolve().parents[2]
+CLOUDS = REPO / ".testbed" / "clouds.yaml"
+
+
+@pytest.fixture(scope="session")
+def testbed() -> Path:
+    """Make sure the testbed runs (`testbed/up` is idempotent and quick when it does)."""
+    if subprocess.run([REPO / "testbed" / "status"], capture_output=True).returncode != 0:
+        subprocess.run([REPO / "testbed" / "up"], check=True)
+    return CLOUDS
+
+
+def connect(cloud: str) -> openstack.connection.Connection:
+    config = openstack.config.OpenStackConfig(config_files=[str(CLOUDS)], load_envvars=False)
+    return openstack.connection.Connection(config=config.get_one(cloud))
+
+
+@pytest.fixture(scope="session")
+def cloud(testbed: Path) -> Callable[[str], openstack.connection.Connection]:
+    """cloud("pod1") -> a cached openstacksdk connection for that clouds.yaml entry."""
+    cache: dict[str, openstack.connection.Connection] = {}
+
+    def get(name: str) -> openstack.connection.Connection:
+        if name not in cache:
+            cache[name] = connect(name)
+        return cache[name]
+    return get
+
+
+@pytest.fixture
+def unique() -> str:
+    return f"t-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def cleanup() -> Iterator[Callable[[Callable[[], object]], None]]:
+    """Register undo steps; they run last-in first-out, each tolerating NotFound."""
+    steps: list[Callable[[], object]] = []
+    yield steps.append
+    errors = []
+    for step in reversed(steps):
+        try:
+            step()
+        except os_exc.NotFoundException:
+            pass
+        except Exception as err:  # noqa: BLE001 - report all, not just the first
+            errors.append(err)
+    assert not errors, f"cleanup failed: {errors}"
+
