@@ -14,15 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import install, layout, procs
 
-POD_COUNT_FILE = layout.STATE / "pods.json"
-
-
-def saved_pods() -> int:
-    try:
-        return json.loads(POD_COUNT_FILE.read_text())["pods"]
-    except (OSError, ValueError, KeyError):
-        return 2
-
 
 def in_venv() -> bool:
     return sys.prefix == str(layout.VENV)
@@ -40,7 +31,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     pods = layout.pods(args.pods)
     layout.STATE.mkdir(parents=True, exist_ok=True)
-    POD_COUNT_FILE.write_text(json.dumps({"pods": args.pods}))
+    layout.POD_COUNT_FILE.write_text(json.dumps({"pods": args.pods}))
     step = Steps(t0)
     shared.mariadb()
     shared.create_databases(["keystone", "glance", *(n for p in pods for n in pod.databases(p))])
@@ -140,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="show each service and whether it runs")
     args = parser.parse_args(argv)
     if args.cmd == "up" and args.pods is None:
-        args.pods = saved_pods()
+        args.pods = len(layout.saved_pods())
     try:
         return {"up": cmd_up, "down": cmd_down, "status": cmd_status}[args.cmd](args)
     except procs.ServiceFailed as err:

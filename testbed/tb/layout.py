@@ -4,6 +4,7 @@ One place so that scripts, tests and docs agree. Everything listens on 127.0.0.1
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,3 +91,14 @@ class Pod:
 
 def pods(count: int) -> list[Pod]:
     return [Pod(i) for i in range(1, count + 1)]
+
+
+POD_COUNT_FILE = STATE / "pods.json"
+
+
+def saved_pods() -> list[Pod]:
+    """The pods the last `testbed/up` started (2 before the first run)."""
+    try:
+        return pods(json.loads(POD_COUNT_FILE.read_text())["pods"])
+    except (OSError, ValueError, KeyError):
+        return pods(2)
