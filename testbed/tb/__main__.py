@@ -27,7 +27,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         env = dict(os.environ, PYTHONPATH=str(install.HERE), TESTBED_T0=str(t0))
         os.execve(py, [py, "-m", "tb", "up", "--pods", str(args.pods)], env)
     t0 = float(os.environ.get("TESTBED_T0", t0))
-    from . import clouds, identity, pod, shared  # noqa: PLC0415 - venv-only imports
+    from . import clouds, identity, pod, shared, tricircle  # noqa: PLC0415 - venv-only
 
     pods = layout.pods(args.pods)
     layout.STATE.mkdir(parents=True, exist_ok=True)
@@ -65,6 +65,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         for f in [pool.submit(pod.wait_ready, p, clouds.connect(p.key)) for p in pods]:
             f.result()
     step("compute and volume ready")
+    tricircle.start()
+    tricircle.register_pods(pods)
+    step("tricircle")
     dead = [n for n in procs.names() if not procs.alive(n)]
     if dead:
         raise procs.ServiceFailed(f"died during start-up: {', '.join(dead)}\n"

@@ -1,0 +1,57 @@
+"""Tricircle itself on the testbed: installed from the checkout (.venv), configured,
+its database synced, tricircle-api and tricircle-xjob started, RegionOne's endpoints
+pointed at it and the pods registered. Restarted on every `up`, so it runs the code of
+the checkout."""
+from __future__ import annotations
+
+from . import confs, identity, layout, procs
+
+DIR = layout.STATE / "tricircle"
+CONF = DIR / "tricircle.conf"
+API_URL = f"http://{layout.HOST}:{layout.TRICIRCLE_PORT}"
+SERVICES = ("tricircle-api", "tricircle-xjob")
+
+
+def bin(name: str) -> str:
+    return str(layout.TRICIRCLE_VENV / "bin" / name)
+
+
+def write_config() -> None:
+    account = confs.service_auth("tricircle", layout.TOP_REGION)
+    account.pop("region_name")
+    confs.write_ini(CONF, {
+        "DEFAULT": {"state_path": DIR, "debug": "false"},
+        "api": {"bind_host": layout.HOST, "bind_port": layout.TRICIRCLE_PORT},
+        "database": {"connection": f"sqlite:///{DIR / 'tricircle.sqlite'}"},
+        "keystone_authtoken": confs.authtoken("tricircle", layout.TOP_REGION),
+        "service_credentials": account,
+        "client": {"top_region": layout.TOP_REGION},
+    })
+
+
+def manage(*args: str) -> str:
+    return procs.run([bin("tricircle-manage"), "--config-file", str(CONF), *args],
+                     "tricircle-setup")
+
+
+def start() -> None:
+    write_config()
+    for name in SERVICES:
+        procs.stop(name)
+    manage("db", "sync")
+    for name in SERVICES:
+        procs.start(name, [bin(name), "--config-file", str(CONF)])
+    procs.wait_until("tricircle-api", procs.http_answers(API_URL + "/v1.0"), timeout=60,
+                     what="answering on port 19999")
+    manage("register-endpoints", "--url", API_URL)
+
+
+def register_pods(pods: list[layout.Pod]) -> None:
+    """The top region and every pod, as an operator would with the admin API."""
+    admin = identity.admin_session()
+    have = {p["pod_name"] for p in admin.get(API_URL + "/v1.0/pods").json()["pods"]}
+    wanted = [{"pod_name": layout.TOP_REGION}] + [
+        {"pod_name": p.region, "az_name": p.az} for p in pods]
+    for pod in wanted:
+        if pod["pod_name"] not in have:
+            admin.post(API_URL + "/v1.0/pods", json={"pod": pod})

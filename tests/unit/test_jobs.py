@@ -1,0 +1,154 @@
+"""The job queue on real SQLite and PostgreSQL: dedup, leases, retries, sweep, redo."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.conftest import both_databases
+from tricircle import db, errors, jobs, xjob
+from tricircle.conf import CONF
+from tricircle.db.models import Job
+
+pytestmark = both_databases
+ran: list[dict] = []
+
+
+@jobs.handler("test_record", "key")
+def record(ctx, resource: dict) -> None:
+    if resource.get("fail"):
+        raise errors.PodUnavailable("Pod1", "down for the test")
+    ran.append(resource)
+
+
+def enqueue(key: str, **extra: object) -> None:
+    with db.transaction() as s:
+        jobs.enqueue(s, "test_record", {"key": key, **extra}, project_id="p1")
+
+
+def all_jobs() -> list[Job]:
+    with db.transaction() as s:
+        return list(s.scalars(select(Job).order_by(Job.created_at)))
+
+
+def test_same_work_is_queued_once(database: str) -> None:
+    enqueue("a")
+    enqueue("a")
+    enqueue("b")
+    assert sorted(j.resource_key for j in all_jobs()) == ["a", "b"]
+
+
+def test_job_vanishes_with_a_rolled_back_change(database: str) -> None:
+    with pytest.raises(RuntimeError), db.transaction() as s:
+        jobs.enqueue(s, "test_record", {"key": "a"})
+        raise RuntimeError("the change failed")
+    assert all_jobs() == []
+
+
+def test_unknown_type_and_missing_key_are_refused(database: str) -> None:
+    with db.transaction() as s:
+        with pytest.raises(errors.BadRequest):
+            jobs.enqueue(s, "no_such_type", {"key": "a"})
+        with pytest.raises(errors.BadRequest):
+            jobs.enqueue(s, "test_record", {"other": "a"})
+
+
+def test_one_claimant_wins(database: str) -> None:
+    enqueue("a")
+    first = jobs.claim("w1", lease=30)
+    assert first is not None and first.status == jobs.RUNNING and first.attempts == 1
+    assert jobs.claim("w2", lease=30) is None
+
+
+def test_same_work_never_runs_twice_at_once(database: str) -> None:
+    enqueue("a")
+    running = jobs.claim("w1", lease=30)
+    enqueue("a")  # a change while it runs: queued again, to run after
+    assert [j.status for j in all_jobs()] == [jobs.RUNNING, jobs.NEW]
+    assert jobs.claim("w2", lease=30) is None
+    jobs.finish(running.id, "w1")
+    second = jobs.claim("w2", lease=30)
+    assert second is not None and second.id != running.id
+
+
+def test_failure_backs_off_then_fails(database: str) -> None:
+    enqueue("a")
+    job = jobs.claim("w1", lease=30)
+    assert jobs.fail(job.id, "w1", "boom", max_attempts=2, delay=60) == jobs.NEW
+    assert jobs.claim("w1", lease=30) is None  # not due for 60 s
+    with db.transaction() as s:
+        s.execute(update(Job).values(run_after=Job.created_at))
+    job = jobs.claim("w1", lease=30)
+    assert job.attempts == 2
+    assert jobs.fail(job.id, "w1", "boom again", max_attempts=2, delay=60) == jobs.FAIL
+    [failed] = all_jobs()
+    assert (failed.status, failed.last_error, failed.running_key) == (jobs.FAIL, "boom again",
+                                                                     None)
+
+
+def test_expired_lease_is_requeued_and_the_old_owner_loses_it(database: str) -> None:
+    enqueue("a")
+    job = jobs.claim("dead", lease=0.2)
+    time.sleep(0.4)
+    assert jobs.sweep() == 1
+    again = jobs.claim("alive", lease=30)
+    assert again.id == job.id and again.attempts == 2
+    assert not jobs.renew(job.id, "dead", 30)
+    jobs.finish(job.id, "dead")  # a zombie finishing must not touch the new run
+    assert all_jobs()[0].status == jobs.RUNNING
+    jobs.finish(job.id, "alive")
+    assert all_jobs()[0].status == jobs.SUCCESS
+
+
+def test_expired_job_with_a_queued_twin_leaves_the_twin(database: str) -> None:
+    enqueue("a")
+    jobs.claim("dead", lease=0.2)
+    enqueue("a")
+    time.sleep(0.4)
+    jobs.sweep()
+    [left] = all_jobs()
+    assert left.status == jobs.NEW
+
+
+def test_sweep_leaves_live_leases(database: str) -> None:
+    enqueue("a")
+    jobs.claim("w1", lease=30)
+    assert jobs.sweep() == 0
+
+
+def test_redo_and_delete(database: str) -> None:
+    enqueue("a")
+    job = jobs.claim("w1", lease=30)
+    with pytest.raises(errors.Conflict):
+        jobs.redo(job.id)
+    with pytest.raises(errors.Conflict):
+        jobs.delete(job.id)
+    jobs.fail(job.id, "w1", "boom", max_attempts=1, delay=0)
+    redone = jobs.redo(job.id)
+    assert (redone.status, redone.attempts) == (jobs.NEW, 0)
+    jobs.delete(job.id)
+    with pytest.raises(errors.NotFound):
+        jobs.delete(job.id)
+    with pytest.raises(errors.NotFound):
+        jobs.redo(job.id)
+
+
+def test_worker_runs_retries_and_records(database: str) -> None:
+    CONF.set_override("backoff_base", 0, "xjob")
+    try:
+        ran.clear()
+        enqueue("ok", n=1)
+        enqueue("bad", fail=True)
+        worker = xjob.Worker(name="w1")
+        while worker.run_once():
+            pass
+        by_key = {j.resource_key: j for j in all_jobs()}
+        assert ran == [{"key": "ok", "n": 1}]
+        assert by_key["ok"].status == jobs.SUCCESS
+        bad = by_key["bad"]
+        assert bad.status == jobs.FAIL and bad.attempts == CONF.xjob.max_attempts
+        assert "down for the test" in bad.last_error
+    finally:
+        CONF.clear_override("backoff_base", "xjob")
+

@@ -1,0 +1,31 @@
+"""Pure decision logic: microversion ranges, retry backoff."""
+from __future__ import annotations
+
+import pytest
+
+from tricircle import errors, microversions, xjob
+from tricircle.conf import CONF
+
+
+def test_common_range_is_the_intersection() -> None:
+    pods = [((2, 1), (2, 104)), ((2, 1), (2, 96)), ((2, 10), (2, 100))]
+    assert microversions.common_range(pods, ((2, 1), (2, 1))) == ((2, 10), (2, 96))
+    assert microversions.common_range([], ((2, 1), (2, 1))) == ((2, 1), (2, 1))
+
+
+@pytest.mark.parametrize("text", ["2", "2.x", "", "latest", "2.1.1"])
+def test_bad_microversions_are_bad_requests(text: str) -> None:
+    with pytest.raises(errors.BadRequest):
+        microversions.parse(text)
+
+
+def test_microversions_compare_numerically() -> None:
+    assert microversions.parse("2.10") > microversions.parse("2.9")
+    assert microversions.text(microversions.parse(" 2.96 ")) == "2.96"
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [xjob.backoff(n) for n in range(1, 12)]
+    assert delays[:3] == [2.0, 4.0, 8.0]
+    assert max(delays) == CONF.xjob.backoff_max
+    assert delays == sorted(delays)

@@ -1,0 +1,54 @@
+"""/v1.0/routings: top id -> (pod, bottom id). Members see only their project's rows."""
+from __future__ import annotations
+
+import webob
+from sqlalchemy import select
+
+from tricircle import db, errors, routing
+from tricircle.api import pagination
+from tricircle.api.wsgi import Request, json_response
+from tricircle.db.models import Routing
+from tricircle.policies import allowed, authorize
+
+FILTERS = ("top_id", "bottom_id", "pod_id", "project_id", "resource_type")
+
+
+def index(req: Request) -> dict:
+    authorize(req.context, "admin_api:routings:list")
+    query = select(Routing)
+    for field in FILTERS:
+        if field in req.GET:
+            query = query.where(getattr(Routing, field) == req.GET[field])
+    if not allowed(req.context, "admin_api:routings:list", {"project_id": None}):
+        # Not allowed beyond its own project: forced to it, whatever was asked.
+        query = query.where(Routing.project_id == req.context.project_id)
+    with db.transaction() as s:
+        rows, links = pagination.page(s, req, query, Routing)
+        body = {"routings": [routing.routing_dict(r) for r in rows]}
+    if links:
+        body["routings_links"] = links
+    return body
+
+
+def _get(req: Request, s, action: str) -> Routing:
+    try:
+        row = s.get(Routing, int(req.urlvars["id"]))
+    except ValueError:
+        row = None
+    # A row the caller may not see answers exactly as a missing one.
+    if row is None or not allowed(req.context, "admin_api:routings:show",
+                                  {"project_id": row.project_id}):
+        raise errors.NotFound(f"Routing {req.urlvars['id']} could not be found.")
+    authorize(req.context, f"admin_api:routings:{action}", {"project_id": row.project_id})
+    return row
+
+
+def show(req: Request) -> dict:
+    with db.transaction() as s:
+        return {"routing": routing.routing_dict(_get(req, s, "show"))}
+
+
+def delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        s.delete(_get(req, s, "delete"))
+    return json_response(None, status=200)

@@ -1,0 +1,83 @@
+"""The middleware pipeline of every API, assembled in one place.
+
+    request id -> keystonemiddleware (token) -> fault wrapper -> context -> route table
+
+keystonemiddleware runs with delay_auth_decision so that version documents answer without
+a token; every other route refuses an unconfirmed identity with 401 (api/wsgi.py).
+Each API has its own factory, so an operator can serve them apart under any WSGI server;
+`all_apps` serves them together under path prefixes, as tricircle-api does.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import webob
+import webob.dec
+from keystonemiddleware import auth_token
+from oslo_config import cfg
+from oslo_middleware import request_id
+
+from tricircle.api import admin, compute, faults, network, volume
+from tricircle.api.wsgi import Request, Router
+from tricircle.conf import CONF
+from tricircle.context import RequestContext
+
+# Where each API lives under tricircle-api; the catalog's RegionOne endpoints say so too.
+PREFIXES = {"compute": "/compute", "volume": "/volume", "network": "/networking"}
+
+
+class ContextMiddleware:
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    @webob.dec.wsgify(RequestClass=Request)
+    def __call__(self, req: Request) -> webob.Response:
+        req.environ["tricircle.context"] = RequestContext.from_environ(req.environ)
+        return req.get_response(self.app)
+
+
+def pipeline(router: Router, shape: faults.Shape, conf: cfg.ConfigOpts = CONF) -> Callable:
+    app = faults.FaultWrapper(ContextMiddleware(router), shape)
+    app = auth_token.AuthProtocol(app, {"oslo_config_config": conf,
+                                        "delay_auth_decision": True})
+    return request_id.RequestId(app)
+
+
+def admin_app(conf: cfg.ConfigOpts = CONF) -> Callable:
+    return pipeline(admin.router(), faults.nova_body, conf)
+
+
+def compute_app(conf: cfg.ConfigOpts = CONF) -> Callable:
+    return pipeline(compute.router(), faults.nova_body, conf)
+
+
+def volume_app(conf: cfg.ConfigOpts = CONF) -> Callable:
+    return pipeline(volume.router(), faults.nova_body, conf)
+
+
+def network_app(conf: cfg.ConfigOpts = CONF) -> Callable:
+    return pipeline(network.router(), faults.neutron_body, conf)
+
+
+class PrefixDispatch:
+    """Send /compute/... to the compute app (and so on); everything else to the admin
+    API, which owns / and /v1.0."""
+
+    def __init__(self, apps: dict[str, Callable], default: Callable) -> None:
+        self.apps = sorted(apps.items(), key=lambda kv: -len(kv[0]))
+        self.default = default
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        for prefix, app in self.apps:
+            if path == prefix or path.startswith(prefix + "/"):
+                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+                environ["PATH_INFO"] = path[len(prefix):] or "/"
+                return app(environ, start_response)
+        return self.default(environ, start_response)
+
+
+def all_apps(conf: cfg.ConfigOpts = CONF) -> Callable:
+    return PrefixDispatch({PREFIXES["compute"]: compute_app(conf),
+                           PREFIXES["volume"]: volume_app(conf),
+                           PREFIXES["network"]: network_app(conf)}, admin_app(conf))

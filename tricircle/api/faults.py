@@ -1,0 +1,59 @@
+"""The one place where errors become HTTP answers, in the shape each API's clients parse."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import webob
+import webob.dec
+import webob.exc
+
+from tricircle import errors
+from tricircle.api.wsgi import json_response
+
+LOG = logging.getLogger(__name__)
+
+# Nova's (and Cinder's, and the admin API's) names for each status.
+_NOVA_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
+               405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest",
+               413: "overLimit", 415: "badMediaType", 422: "unprocessableEntity",
+               501: "notImplemented", 503: "serviceUnavailable"}
+
+
+def nova_body(err: errors.TricircleError) -> dict:
+    name = _NOVA_NAMES.get(err.code, "computeFault")
+    return {name: {"message": err.message, "code": err.code}}
+
+
+def neutron_body(err: errors.TricircleError) -> dict:
+    return {"NeutronError": {"type": err.kind, "message": err.message, "detail": ""}}
+
+
+Shape = Callable[[errors.TricircleError], dict]
+
+
+class FaultWrapper:
+    """Turn every exception below into a JSON error; never a stack trace to the client."""
+
+    def __init__(self, app: Callable, shape: Shape = nova_body) -> None:
+        self.app = app
+        self.shape = shape
+
+    @webob.dec.wsgify
+    def __call__(self, req: webob.Request) -> webob.Response:
+        try:
+            return req.get_response(self.app)
+        except errors.TricircleError as err:
+            return self.answer(err)
+        except Exception:
+            LOG.exception("Unexpected error serving %s %s", req.method, req.path)
+            return self.answer(errors.TricircleError(
+                "An unexpected error occurred; the operator's log has its request id."))
+
+    def answer(self, err: errors.TricircleError) -> webob.Response:
+        headers = {}
+        if isinstance(err, errors.MethodNotAllowed):
+            headers["Allow"] = ", ".join(err.allowed)
+        if isinstance(err, errors.Unauthorized):
+            headers["WWW-Authenticate"] = "Keystone uri=''"
+        return json_response(self.shape(err), status=err.code, headers=headers)

@@ -1,0 +1,55 @@
+"""The network API (Neutron v2.0) users reach through RegionOne: its whole surface."""
+from __future__ import annotations
+
+from tricircle import db, errors, pods
+from tricircle.api.wsgi import Request, Router
+from tricircle.policies import authorize
+
+# Only what is really served is listed (clients decide what to call from this).
+EXTENSIONS = [
+    {"alias": "availability_zone", "name": "Availability Zone",
+     "description": "The availability zone extension.", "updated": "2015-01-01T10:00:00-00:00",
+     "links": []},
+]
+
+
+def versions(req: Request) -> dict:
+    return {"versions": [{"id": "v2.0", "status": "CURRENT", "links": [
+        {"rel": "self", "href": f"{req.application_url}/v2.0/"}]}]}
+
+
+def resources(req: Request) -> dict:
+    return {"resources": []}
+
+
+def extensions(req: Request) -> dict:
+    return {"extensions": EXTENSIONS}
+
+
+def extension(req: Request) -> dict:
+    for ext in EXTENSIONS:
+        if ext["alias"] == req.urlvars["alias"]:
+            return {"extension": ext}
+    raise errors.NotFound(f"Extension with alias {req.urlvars['alias']} does not exist",
+                          kind="NotFound")
+
+
+def availability_zones(req: Request) -> dict:
+    authorize(req.context, "network:availability_zone:list")
+    with db.transaction() as s:
+        zones = pods.availability_zones(s)
+    return {"availability_zones": [{"name": az, "resource": resource, "state": "available"}
+                                   for az in zones for resource in ("network", "router")]}
+
+
+ROUTES = {
+    "/": {"GET": versions},
+    "/v2.0": {"GET": resources},
+    "/v2.0/extensions": {"GET": extensions},
+    "/v2.0/extensions/{alias}": {"GET": extension},
+    "/v2.0/availability_zones": {"GET": availability_zones},
+}
+
+
+def router() -> Router:
+    return Router(ROUTES, public=frozenset({"/"}))

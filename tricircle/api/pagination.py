@@ -1,0 +1,57 @@
+"""limit/marker pagination over our own tables (newest first), with a `next` link."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, or_
+from sqlalchemy.orm import Session
+
+from tricircle import errors
+from tricircle.api.wsgi import Request
+from tricircle.conf import CONF
+
+
+def limit_of(req: Request) -> int:
+    raw = req.GET.get("limit")
+    if raw is None:
+        return CONF.api.max_page_size
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise errors.BadRequest(f"limit must be an integer, not {raw[:50]!r}.") from None
+    if limit < 0:
+        raise errors.BadRequest("limit must be 0 or more.")
+    return min(limit, CONF.api.max_page_size)
+
+
+def page(session: Session, req: Request, query: Select,
+         model: Any) -> tuple[list, list[dict]]:
+    """(rows, links) for the page after `marker` (an id), ordered created_at, id desc."""
+    limit = limit_of(req)
+    query = query.order_by(model.created_at.desc(), model.id.desc())
+    marker = req.GET.get("marker")
+    if marker is not None:
+        anchor = session.get(model, _id(model, marker))
+        if anchor is None:
+            raise errors.BadRequest(f"marker [{marker[:50]}] not found")
+        query = query.where(or_(model.created_at < anchor.created_at,
+                                (model.created_at == anchor.created_at)
+                                & (model.id < anchor.id)))
+    rows = list(session.scalars(query.limit(limit + 1)))
+    links = []
+    if len(rows) > limit:
+        rows = rows[:limit]
+        params = {k: v for k, v in req.GET.items() if k != "marker"}
+        params.update(marker=str(rows[-1].id), limit=str(limit))
+        query_string = "&".join(f"{k}={v}" for k, v in params.items())
+        links.append({"rel": "next", "href": f"{req.path_url}?{query_string}"})
+    return rows, links
+
+
+def _id(model: Any, marker: str) -> Any:
+    if model.id.type.python_type is int:
+        try:
+            return int(marker)
+        except ValueError:
+            raise errors.BadRequest(f"marker [{marker[:50]}] not found") from None
+    return marker

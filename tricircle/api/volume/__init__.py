@@ -1,0 +1,45 @@
+"""The volume API (Cinder v3) users reach through RegionOne: its whole surface."""
+from __future__ import annotations
+
+from tricircle import db, microversions, pods
+from tricircle.api import versions
+from tricircle.api.wsgi import Request, Router
+from tricircle.policies import authorize
+
+BASE = ((3, 0), (3, 0))
+
+
+def _doc(req: Request) -> dict:
+    low, high = versions.supported("volumev3", BASE)
+    return {"id": "v3.0", "status": "CURRENT", "version": microversions.text(high),
+            "min_version": microversions.text(low), "updated": "2023-08-31T00:00:00Z",
+            "links": [{"rel": "self", "href": f"{req.application_url}/v3/"}],
+            "media-types": [{"base": "application/json",
+                             "type": "application/vnd.openstack.volume+json;version=3"}]}
+
+
+def index(req: Request) -> dict:
+    return {"versions": [_doc(req)]}
+
+
+def show(req: Request) -> dict:
+    return {"versions": [_doc(req)]}
+
+
+def availability_zones(req: Request) -> dict:
+    authorize(req.context, "volume:availability_zone:list")
+    with db.transaction() as s:
+        zones = pods.availability_zones(s)
+    return {"availabilityZoneInfo": [{"zoneName": az, "zoneState": {"available": True}}
+                                     for az in zones]}
+
+
+ROUTES = {
+    "/": {"GET": index},
+    "/v3": {"GET": show},
+    "/v3/{project_id}/os-availability-zone": {"GET": availability_zones},
+}
+
+
+def router() -> Router:
+    return Router(ROUTES, public=frozenset({"/", "/v3"}))

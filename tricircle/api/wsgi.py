@@ -1,0 +1,94 @@
+"""The small WSGI kit every API uses: a route table, JSON in and out.
+
+A route table maps a path template to {method: handler}; unknown paths get 404, known
+paths with another method 405 with an Allow header (Placement's pattern). Handlers take a
+Request and return a Response or a JSON-able object.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import webob
+import webob.dec
+
+from tricircle import errors
+from tricircle.context import RequestContext
+
+MAX_BODY = 1 << 20  # a request body larger than this is refused (413)
+
+
+class Request(webob.Request):
+    @property
+    def context(self) -> RequestContext:
+        return self.environ["tricircle.context"]
+
+    @property
+    def urlvars(self) -> dict[str, str]:  # type: ignore[override]
+        return self.environ.get("tricircle.urlvars", {})
+
+    def json_body(self, key: str | None = None) -> Any:
+        """The JSON body; with `key`, the object under that top-level key."""
+        if self.content_length and self.content_length > MAX_BODY:
+            raise errors.RequestTooLarge()
+        raw = self.body
+        if not raw:
+            raise errors.BadRequest("The request body is missing.")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise errors.BadRequest(f"Malformed JSON in request body: {err}") from err
+        if key is None:
+            return body
+        if not isinstance(body, dict) or key not in body:
+            raise errors.BadRequest(f"The request body must be an object with '{key}'.")
+        if not isinstance(body[key], dict):
+            raise errors.BadRequest(f"'{key}' must be an object.")
+        return body[key]
+
+
+def json_response(body: Any, status: int = 200, headers: dict | None = None) -> webob.Response:
+    resp = webob.Response(status=status, content_type="application/json", charset="UTF-8")
+    if body is not None:
+        resp.text = json.dumps(body)
+    if headers:
+        resp.headers.update(headers)
+    return resp
+
+
+Handler = Callable[[Request], Any]
+
+
+class Route:
+    def __init__(self, template: str, methods: dict[str, Handler], public: bool) -> None:
+        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/") or "/")
+        self.regex = re.compile(f"^{pattern}/?$")
+        self.methods = methods
+        self.public = public
+
+
+class Router:
+    """routes: {template: {METHOD: handler}}; `public` templates need no token."""
+
+    def __init__(self, routes: dict[str, dict[str, Handler]],
+                 public: frozenset[str] = frozenset()) -> None:
+        self.routes = [Route(t, m, t in public) for t, m in routes.items()]
+
+    @webob.dec.wsgify(RequestClass=Request)
+    def __call__(self, req: Request) -> webob.Response:
+        for route in self.routes:
+            match = route.regex.match(req.path_info or "/")
+            if not match:
+                continue
+            method = "GET" if req.method == "HEAD" else req.method
+            handler = route.methods.get(method)
+            if handler is None:
+                raise errors.MethodNotAllowed(list(route.methods))
+            if not route.public and req.environ.get("HTTP_X_IDENTITY_STATUS") != "Confirmed":
+                raise errors.Unauthorized("The request you have made requires authentication.")
+            req.environ["tricircle.urlvars"] = match.groupdict()
+            result = handler(req)
+            return result if isinstance(result, webob.Response) else json_response(result)
+        raise errors.NotFound(f"The resource could not be found: {req.path_info}")

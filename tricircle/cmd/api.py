@@ -1,0 +1,37 @@
+"""tricircle-api: serve every API (admin /v1.0, compute /compute/v2.1, ...) on one port."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from gunicorn.app.base import BaseApplication
+
+from tricircle import conf
+from tricircle.api import deploy
+
+
+class _Server(BaseApplication):
+    def __init__(self, app: Callable, options: dict) -> None:
+        self.app, self.options = app, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Callable:
+        return self.app
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg = conf.setup(sys.argv[1:] if argv is None else argv)
+    options = {
+        "bind": f"{cfg.api.bind_host}:{cfg.api.bind_port}",
+        # One process, many threads: the pods do the work, we wait on them.
+        "workers": 1, "worker_class": "gthread", "threads": cfg.api.threads,
+        "timeout": int(cfg.client.timeout) + 30, "accesslog": "-",
+        "control_socket_disable": True,
+    }
+    sys.argv = sys.argv[:1]  # gunicorn parses argv too; ours was parsed by oslo.config
+    _Server(deploy.all_apps(cfg), options).run()
+    return 0

@@ -1,0 +1,115 @@
+"""Configuration options (oslo.config). `list_opts` feeds the sample generator:
+
+    oslo-config-generator --config-file etc/tricircle/tricircle-config-generator.conf
+"""
+from __future__ import annotations
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+from oslo_log import log
+
+CONF = cfg.CONF
+
+default_opts = [
+    cfg.StrOpt("state_path", default="/var/lib/tricircle",
+               help="Directory for Tricircle's own state (the default SQLite database)."),
+]
+
+api_opts = [
+    cfg.HostAddressOpt("bind_host", default="127.0.0.1", help="Address tricircle-api listens on."),
+    cfg.PortOpt("bind_port", default=19999, help="Port tricircle-api listens on."),
+    cfg.IntOpt("threads", default=16, min=1, help="Request threads of tricircle-api."),
+    cfg.IntOpt("max_page_size", default=1000, min=1,
+               help="Largest page a list answers, whatever `limit` asks."),
+]
+
+database_opts = [
+    cfg.StrOpt("connection", secret=True,
+               default="sqlite:///$state_path/tricircle.sqlite",
+               help="SQLAlchemy URL of Tricircle's database (SQLite or PostgreSQL)."),
+]
+
+client_opts = [
+    cfg.StrOpt("top_region", default="RegionOne",
+               help="The Keystone region users see; its compute, volume and network "
+                    "endpoints are Tricircle."),
+    cfg.StrOpt("interface", default="public",
+               choices=["public", "internal", "admin"],
+               help="Catalog interface used to reach the pods."),
+    cfg.FloatOpt("connect_timeout", default=5.0, min=0.1,
+                 help="Seconds to wait for a pod to accept a connection."),
+    cfg.FloatOpt("timeout", default=60.0, min=0.1,
+                 help="Seconds to wait for a pod's answer."),
+    cfg.IntOpt("connect_retries", default=2, min=0,
+               help="Retries of a pod call that could not connect (never of one that did)."),
+    cfg.IntOpt("fanout_workers", default=16, min=1,
+               help="Pods called at once by one fan-out (list merges, route updates)."),
+]
+
+xjob_opts = [
+    cfg.IntOpt("workers", default=2, min=1, help="Job threads of one tricircle-xjob."),
+    cfg.FloatOpt("poll_interval", default=1.0, min=0.05,
+                 help="Seconds an idle worker waits before looking for jobs again."),
+    cfg.FloatOpt("lease_seconds", default=60.0, min=1,
+                 help="A claimed job is renewed while it runs; if its worker dies the job "
+                      "is re-queued this long after its last renewal."),
+    cfg.FloatOpt("sweep_interval", default=10.0, min=0.1,
+                 help="Seconds between sweeps re-queueing jobs whose lease expired."),
+    cfg.IntOpt("max_attempts", default=10, min=1,
+               help="Attempts before a job is marked FAIL (an admin may redo it)."),
+    cfg.FloatOpt("backoff_base", default=2.0, min=0.0,
+                 help="Retry delay after attempt n is backoff_base * 2**(n-1) seconds."),
+    cfg.FloatOpt("backoff_max", default=300.0, min=0.0, help="Longest retry delay, seconds."),
+    cfg.ListOpt("handler_modules", default=[],
+                help="Extra Python modules whose job handlers the workers load."),
+]
+
+routing_opts = [
+    cfg.FloatOpt("claim_seconds", default=120.0, min=1,
+                 help="A routing row claimed but never filled is taken over after this long "
+                      "(its creator is presumed dead). Longer than any pod call."),
+]
+
+service_credentials_group = "service_credentials"
+
+
+def register(conf: cfg.ConfigOpts = CONF) -> None:
+    conf.register_opts(default_opts)
+    conf.register_opts(api_opts, group="api")
+    conf.register_opts(database_opts, group="database")
+    conf.register_opts(client_opts, group="client")
+    conf.register_opts(xjob_opts, group="xjob")
+    conf.register_opts(routing_opts, group="routing")
+    # Tricircle's own account: provider (bridge) networks, cross-project listings.
+    ks_loading.register_auth_conf_options(conf, service_credentials_group)
+    ks_loading.register_session_conf_options(conf, service_credentials_group)
+
+
+def _service_credential_opts() -> list[cfg.Opt]:
+    opts = ks_loading.get_session_conf_options() + ks_loading.get_auth_common_conf_options()
+    return opts + ks_loading.get_auth_plugin_conf_options("password")
+
+
+def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
+    return [
+        (None, default_opts),
+        ("api", api_opts),
+        ("database", database_opts),
+        ("client", client_opts),
+        ("xjob", xjob_opts),
+        ("routing", routing_opts),
+        (service_credentials_group, _service_credential_opts()),
+    ]
+
+
+def setup(argv: list[str] | None = None, conf: cfg.ConfigOpts = CONF,
+          default_config_files: list[str] | None = None) -> cfg.ConfigOpts:
+    """Parse the command line and config files, and set up logging."""
+    register(conf)
+    log.register_options(conf)
+    conf(argv or [], project="tricircle", default_config_files=default_config_files)
+    log.setup(conf, "tricircle")
+    return conf
+
+
+register(CONF)

@@ -1,0 +1,31 @@
+"""Request context: who is calling, with which token, under which request id."""
+from __future__ import annotations
+
+from typing import Any
+
+from oslo_context import context as oslo_context
+
+
+class RequestContext(oslo_context.RequestContext):
+    """oslo.context's context plus the caller's auth plugin (from keystonemiddleware),
+    which carries the user's token for calls made to the pods on the user's behalf."""
+
+    def __init__(self, user_auth: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user_auth = user_auth
+
+    @classmethod
+    def from_environ(cls, environ: dict, **kwargs: Any) -> RequestContext:
+        kwargs.setdefault("user_auth", environ.get("keystone.token_auth"))
+        ctx = super().from_environ(environ, **kwargs)
+        # Pods see the id our caller sent or, failing that, ours: one id end to end.
+        ctx.global_request_id = ctx.global_request_id or ctx.request_id
+        return ctx
+
+
+def admin_context(request_id: str | None = None) -> RequestContext:
+    """Tricircle acting on its own behalf (jobs, manage commands): service account."""
+    kwargs: dict[str, Any] = {"is_admin": True, "roles": ["admin"], "overwrite": False}
+    if request_id:
+        kwargs["request_id"] = request_id
+    return RequestContext(**kwargs)

@@ -1,0 +1,102 @@
+"""Tricircle's tables. Schema changes go through alembic (tricircle/db/migrations)."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Pod(Base):
+    """A Keystone region: the top one (az_name NULL) or a bottom pod in an AZ.
+
+    `id` is also the id of the host aggregate `ag_<name>` the compute API shows.
+    """
+    __tablename__ = "pods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pod_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    pod_name: Mapped[str] = mapped_column(String(255), unique=True)
+    az_name: Mapped[str | None] = mapped_column(String(255), index=True)
+    pod_az_name: Mapped[str | None] = mapped_column(String(255))
+    dc_name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PodBinding(Base):
+    """Project -> pod, at most one pod per AZ for a project (checked on insert)."""
+    __tablename__ = "pod_bindings"
+    __table_args__ = (UniqueConstraint("project_id", "az_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64))
+    pod_id: Mapped[str] = mapped_column(ForeignKey("pods.pod_id", ondelete="CASCADE"),
+                                        index=True)
+    # Copied from the pod so that "one pod per AZ per project" is a unique key.
+    az_name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Routing(Base):
+    """Top id -> (pod, bottom id). A row with bottom_id NULL is a claim: creation runs."""
+    __tablename__ = "routings"
+    __table_args__ = (UniqueConstraint("top_id", "pod_id", "resource_type"),
+                      Index("ix_routings_project_type", "project_id", "resource_type"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    top_id: Mapped[str] = mapped_column(String(127))
+    bottom_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    pod_id: Mapped[str] = mapped_column(ForeignKey("pods.pod_id"), index=True)
+    project_id: Mapped[str] = mapped_column(String(64))
+    resource_type: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Job(Base):
+    """A durable unit of asynchronous work.
+
+    `queued_key` and `running_key` hold "type:resource_key" only while the job is NEW and
+    RUNNING respectively; being unique, they make the database refuse a second queued copy
+    of the same work and a second concurrent run of it.
+    """
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    type: Mapped[str] = mapped_column(String(64))
+    resource_key: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    resource: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    queued_key: Mapped[str | None] = mapped_column(String(330), unique=True)
+    running_key: Mapped[str | None] = mapped_column(String(330), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(255))
+    lease_expires: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,19 @@
+"""Job handlers built into tricircle-xjob. Each is idempotent and level-triggered."""
+from __future__ import annotations
+
+from tricircle import bottom, db, jobs, pods, routing
+from tricircle.context import RequestContext
+
+
+@jobs.handler("delete_bottom", "pod_id", "resource_type", "top_id")
+def delete_bottom(ctx: RequestContext, resource: dict) -> None:
+    """Remove a top resource's copy from a pod, then its routing row."""
+    with db.transaction() as s:
+        pod = pods.get_pod(s, resource["pod_id"])
+    top_id, rtype = resource["top_id"], resource["resource_type"]
+    # No bottom id yet: its creator may have died after creating it; find it by name.
+    bottom_id = routing.bottom_id(top_id, pod.pod_id, rtype) or \
+        bottom.find(ctx, pod, rtype, top_id, admin=True)
+    if bottom_id:
+        bottom.delete(ctx, pod, rtype, bottom_id, admin=True)
+    routing.forget(top_id, pod.pod_id, rtype)
