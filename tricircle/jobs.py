@@ -61,6 +61,8 @@ def enqueue(session: Session, job_type: str, resource: dict,
             project_id: str | None = None) -> None:
     """Queue work inside the caller's transaction: it commits or vanishes with the change.
     If the same work is already queued, that job covers this request too."""
+    import tricircle.handlers  # noqa: F401, PLC0415 - registers the built-in types
+
     jt = TYPES.get(job_type)
     if jt is None:
         raise errors.BadRequest(f"Unknown job type {job_type}.")

@@ -1,6 +1,7 @@
 """Fixtures for tests against the running testbed: started once per run, never per test."""
 from __future__ import annotations
 
+import json
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -10,7 +11,11 @@ import openstack
 import openstack.config
 import openstack.connection
 import pytest
+import webob
 from openstack import exceptions as os_exc
+
+from tricircle import conf
+from tricircle.api import deploy, faults
 
 REPO = Path(__file__).resolve().parents[2]
 CLOUDS = REPO / ".testbed" / "clouds.yaml"
@@ -61,3 +66,50 @@ def cleanup() -> Iterator[Callable[[Callable[[], object]], None]]:
             errors.append(err)
     assert not errors, f"cleanup failed: {errors}"
 
+
+
+class Api:
+    """Tricircle's WSGI apps in this process (real keystonemiddleware against the
+    testbed's Keystone, real pods) on a database of the test's own."""
+
+    def __init__(self, app: Callable, tokens: dict[str, str]) -> None:
+        self.app = app
+        self.tokens = tokens
+
+    def __call__(self, method: str, path: str, body: object = None, *, as_: str = "admin",
+                 raw: bytes | None = None, headers: dict | None = None) -> tuple[int, dict]:
+        req = webob.Request.blank(path, method=method)
+        if as_:
+            req.headers["X-Auth-Token"] = self.tokens.get(as_, as_)
+        if body is not None or raw is not None:
+            req.body = raw if raw is not None else json.dumps(body).encode()
+            req.content_type = "application/json"
+        req.headers.update(headers or {})
+        resp = req.get_response(self.app)
+        assert resp.status_code < 500, f"{method} {path}: {resp.status} {resp.text[:500]}"
+        if resp.status_code >= 400 and not resp.json_body.get("error"):
+            # Ours, in the Nova shape: {"<name>": {"message", "code"}}.
+            [(name, fault)] = resp.json_body.items()
+            assert name == faults.NOVA_NAMES[resp.status_code], resp.text
+            assert fault["code"] == resp.status_code and fault["message"], resp.text
+        return resp.status_code, (resp.json_body if resp.body else {})
+
+
+@pytest.fixture(scope="session")
+def tricircle_conf(testbed: Path) -> Path:
+    conf_file = REPO / ".testbed" / "tricircle" / "tricircle.conf"
+    conf.setup(["--config-file", str(conf_file)])
+    return conf_file
+
+
+@pytest.fixture(scope="session")
+def _api(tricircle_conf: Path, cloud: Callable[[str], openstack.connection.Connection]) -> Api:
+    tokens = {"admin": cloud("tricircle").session.get_token(),
+              "demo": cloud("tricircle-demo").session.get_token()}
+    return Api(deploy.all_apps(), tokens)
+
+
+@pytest.fixture
+def api(_api: Api, database: str) -> Api:
+    """The apps, on a fresh database (each request reads the configured URL)."""
+    return _api

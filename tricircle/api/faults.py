@@ -7,26 +7,35 @@ from collections.abc import Callable
 import webob
 import webob.dec
 import webob.exc
+from oslo_config import cfg
 
 from tricircle import errors
 from tricircle.api.wsgi import json_response
+from tricircle.conf import CONF
 
 LOG = logging.getLogger(__name__)
 
 # Nova's (and Cinder's, and the admin API's) names for each status.
-_NOVA_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
+NOVA_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
                405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest",
                413: "overLimit", 415: "badMediaType", 422: "unprocessableEntity",
                501: "notImplemented", 503: "serviceUnavailable"}
 
 
 def nova_body(err: errors.TricircleError) -> dict:
-    name = _NOVA_NAMES.get(err.code, "computeFault")
+    name = NOVA_NAMES.get(err.code, "computeFault")
     return {name: {"message": err.message, "code": err.code}}
 
 
 def neutron_body(err: errors.TricircleError) -> dict:
     return {"NeutronError": {"type": err.kind, "message": err.message, "detail": ""}}
+
+
+def _keystone_uri() -> str:
+    try:
+        return CONF.keystone_authtoken.www_authenticate_uri or ""
+    except cfg.NoSuchOptError:  # keystonemiddleware not loaded (apps run without auth)
+        return ""
 
 
 Shape = Callable[[errors.TricircleError], dict]
@@ -55,5 +64,5 @@ class FaultWrapper:
         if isinstance(err, errors.MethodNotAllowed):
             headers["Allow"] = ", ".join(err.allowed)
         if isinstance(err, errors.Unauthorized):
-            headers["WWW-Authenticate"] = "Keystone uri=''"
+            headers["WWW-Authenticate"] = f"Keystone uri='{_keystone_uri()}'"
         return json_response(self.shape(err), status=err.code, headers=headers)

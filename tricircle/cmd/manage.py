@@ -5,6 +5,7 @@ import argparse
 import datetime as dt
 import sys
 
+from oslo_log import log
 from sqlalchemy import select
 
 from tricircle import clients, conf, db
@@ -104,5 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     reg.set_defaults(func=register_endpoints)
     sub.add_parser("check", help="report inconsistencies").set_defaults(func=check)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    log.register_options(conf.CONF)
+    conf.CONF.set_default("use_stderr", True)  # stdout is the command's answer
     conf.setup([arg for f in args.config_file for arg in ("--config-file", f)])
     return args.func(args)
