@@ -8,6 +8,7 @@ privileged calls the service account's. Every call passes the global request id 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ from tricircle.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
+_VERSION_SUFFIX = re.compile(r"/v\d+(\.\d+)?(/.*)?$")
 
 # A pod's 4xx becomes the same 4xx of ours, with the pod's message.
 _BY_STATUS = {400: errors.BadRequest, 401: errors.Unauthorized, 403: errors.Forbidden,
@@ -67,6 +69,11 @@ class PodClients:
             raise errors.PodUnavailable(region, f"no {service_type} endpoint in the catalog")
         return url.rstrip("/")
 
+    def root(self, region: str, service_type: str) -> str:
+        """The endpoint without its version part: http://host:port/v2.1 -> http://host:port.
+        The APIs Tricircle serves keep the pods' paths below it."""
+        return _VERSION_SUFFIX.sub("", self.endpoint(region, service_type))
+
     def microversions(self, region: str, service_type: str) -> tuple | None:
         """(min, max) microversions of a pod's service, from its version document."""
         try:
@@ -88,16 +95,18 @@ class PodClients:
     # -- calls -------------------------------------------------------------------------
     def request(self, ctx: RequestContext | None, region: str, service_type: str,
                 method: str, path: str, *, admin: bool = False, expect: Iterable[int] = (),
-                headers: dict | None = None, **kwargs: Any) -> Any:
+                headers: dict | None = None, from_root: bool = False, **kwargs: Any) -> Any:
         """One call to a pod. 2xx (and any status in `expect`) is returned; a 4xx raises
         our error of that status with the pod's message; no answer or a 5xx raises
-        PodUnavailable. `admin` uses the service account instead of the user's token."""
+        PodUnavailable. `admin` uses the service account instead of the user's token.
+        `path` is relative to the endpoint, or with `from_root` to its root (see root())."""
         auth = self.service_auth if admin or ctx is None or ctx.user_auth is None \
             else ctx.user_auth
         kwargs.setdefault("connect_retries", self.conf.client.connect_retries)
         request_id = ctx.global_request_id if ctx else None
         for attempt in (1, 2):
-            url = self.endpoint(region, service_type) + path
+            base = self.root if from_root else self.endpoint
+            url = base(region, service_type) + path
             try:
                 resp = self.session.request(url, method, auth=auth, raise_exc=False,
                                             headers=headers, global_request_id=request_id,

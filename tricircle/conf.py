@@ -42,7 +42,7 @@ client_opts = [
                  help="Seconds to wait for a pod's answer."),
     cfg.IntOpt("connect_retries", default=2, min=0,
                help="Retries of a pod call that could not connect (never of one that did)."),
-    cfg.IntOpt("fanout_workers", default=16, min=1,
+    cfg.IntOpt("fanout_workers", default=64, min=1,
                help="Pods called at once by one fan-out (list merges, route updates)."),
 ]
 
@@ -64,6 +64,12 @@ xjob_opts = [
                 help="Extra Python modules whose job handlers the workers load."),
 ]
 
+compute_opts = [
+    cfg.StrOpt("default_availability_zone",
+               help="The AZ of a server or volume created without one; unset, such a "
+                    "request is refused with 400."),
+]
+
 routing_opts = [
     cfg.FloatOpt("claim_seconds", default=120.0, min=1,
                  help="A routing row claimed but never filled is taken over after this long "
@@ -80,6 +86,7 @@ def register(conf: cfg.ConfigOpts = CONF) -> None:
     conf.register_opts(client_opts, group="client")
     conf.register_opts(xjob_opts, group="xjob")
     conf.register_opts(routing_opts, group="routing")
+    conf.register_opts(compute_opts, group="compute")
     # Tricircle's own account: provider (bridge) networks, cross-project listings.
     ks_loading.register_auth_conf_options(conf, service_credentials_group)
     ks_loading.register_session_conf_options(conf, service_credentials_group)
@@ -98,6 +105,7 @@ def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
         ("client", client_opts),
         ("xjob", xjob_opts),
         ("routing", routing_opts),
+        ("compute", compute_opts),
         (service_credentials_group, _service_credential_opts()),
     ]
 

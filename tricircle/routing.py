@@ -24,9 +24,6 @@ from tricircle.conf import CONF
 from tricircle.db.models import Pod, Routing, utcnow
 
 LOG = logging.getLogger(__name__)
-RESOURCE_TYPES = frozenset({"server", "volume", "network", "subnet", "port", "router",
-                            "security_group", "bridge_network", "bridge_subnet",
-                            "bridge_port", "flavor"})
 
 
 def routing_dict(r: Routing) -> dict:
@@ -40,6 +37,26 @@ def bottom_id(top_id: str, pod_id: str, resource_type: str) -> str | None:
         return s.scalar(select(Routing.bottom_id).where(
             Routing.top_id == top_id, Routing.pod_id == pod_id,
             Routing.resource_type == resource_type))
+
+
+def record(top_id: str, pod_id: str, resource_type: str, project_id: str,
+           bottom: str) -> None:
+    """Record an object made in a pod whose top id is known only once it exists (servers
+    and volumes keep their bottom id as top id)."""
+    with db.transaction() as s:
+        db.insert_ignore(s, Routing, {"top_id": top_id, "pod_id": pod_id,
+                                      "resource_type": resource_type, "project_id": project_id,
+                                      "bottom_id": bottom, "created_at": utcnow(),
+                                      "updated_at": utcnow()})
+
+
+def locate(top_id: str, resource_type: str) -> tuple[Pod, Routing] | None:
+    """(pod, row) of a top id whose bottom object lives in one pod."""
+    with db.transaction() as s:
+        found = s.execute(select(Pod, Routing).join(Routing, Routing.pod_id == Pod.pod_id)
+                          .where(Routing.top_id == top_id,
+                                 Routing.resource_type == resource_type)).first()
+    return (found[0], found[1]) if found else None
 
 
 def _claim(top_id: str, pod: Pod, resource_type: str, project_id: str) -> tuple[Routing, bool]:

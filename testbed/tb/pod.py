@@ -68,6 +68,9 @@ def write_configs(pod: layout.Pod) -> None:
             "transport_url": pod.transport_url,
             "auth_strategy": "keystone",
             "api_paste_config": layout.VENV / "etc" / "cinder" / "api-paste.ini",
+            # Without it (default /etc/cinder/...) every list filter is refused with 400.
+            "resource_query_filters_file": layout.VENV / "etc" / "cinder" /
+            "resource_filters.json",
             "enabled_backends": "fake1",
             "storage_availability_zone": pod.az,
             "default_availability_zone": pod.az,

@@ -113,3 +113,15 @@ def _api(tricircle_conf: Path, cloud: Callable[[str], openstack.connection.Conne
 def api(_api: Api, database: str) -> Api:
     """The apps, on a fresh database (each request reads the configured URL)."""
     return _api
+
+
+@pytest.fixture(scope="session")
+def flavor(testbed: Path, cloud: Callable) -> Iterator[str]:
+    """A flavor with the same id in every pod (as Tricircle's flavor sync makes them)."""
+    flavor_id = str(uuid.uuid4())
+    name = f"t-{flavor_id[:8]}"
+    for pod in ("pod1", "pod2"):
+        cloud(pod).compute.create_flavor(id=flavor_id, name=name, ram=64, vcpus=1, disk=1)
+    yield name
+    for pod in ("pod1", "pod2"):
+        cloud(pod).compute.delete_flavor(flavor_id, ignore_missing=True)

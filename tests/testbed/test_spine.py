@@ -24,12 +24,37 @@ REPO = Path(__file__).resolve().parents[2]
 OPENSTACK = Path.home() / ".cache" / "tricircle" / "testbed-venv" / "bin" / "openstack"
 
 
-def openstack(cloud: str, *args: str) -> list | dict:
+def _cli(cloud: str, args: tuple[str, ...]) -> subprocess.CompletedProcess:
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(REPO / ".testbed" / "clouds.yaml"),
                OS_CLOUD=cloud)
-    out = subprocess.run([str(OPENSTACK), *args, "-f", "json"], env=env, check=True,
-                         capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(OPENSTACK), *args], env=env, capture_output=True, text=True,
+                          timeout=180)
+
+
+def openstack(cloud: str, *args: str) -> list | dict:
+    """The CLI's JSON answer; a failed command fails the test with its error."""
+    out = _cli(cloud, (*args, "-f", "json"))
+    assert out.returncode == 0, f"openstack {' '.join(args)}: {out.stderr}"
     return json.loads(out.stdout)
+
+
+def openstack_ok(cloud: str, *args: str) -> str:
+    """Run a command without JSON output; it must succeed. Its stdout."""
+    out = _cli(cloud, args)
+    assert out.returncode == 0, f"openstack {' '.join(args)}: {out.stderr}"
+    return out.stdout
+
+
+def openstack_error(cloud: str, *args: str) -> str:
+    """Run a command that must fail. Its stderr."""
+    out = _cli(cloud, args)
+    assert out.returncode != 0, f"openstack {' '.join(args)} succeeded: {out.stdout}"
+    return out.stderr
+
+
+def openstack_quiet(cloud: str, *args: str) -> None:
+    """Run a clean-up command, whatever its outcome."""
+    _cli(cloud, args)
 
 
 def test_regionone_shows_pods_as_availability_zones_and_aggregates(testbed: Path) -> None:

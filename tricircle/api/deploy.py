@@ -18,6 +18,7 @@ from oslo_config import cfg
 from oslo_middleware import request_id
 
 from tricircle.api import admin, compute, faults, network, volume
+from tricircle.api.microversion import Microversion
 from tricircle.api.wsgi import Request, Router
 from tricircle.conf import CONF
 from tricircle.context import RequestContext
@@ -36,8 +37,11 @@ class ContextMiddleware:
         return req.get_response(self.app)
 
 
-def pipeline(router: Router, shape: faults.Shape, conf: cfg.ConfigOpts = CONF) -> Callable:
+def pipeline(router: Router, shape: faults.Shape, conf: cfg.ConfigOpts = CONF,
+             versioned: Callable[[Callable], Callable] | None = None) -> Callable:
     app = faults.FaultWrapper(ContextMiddleware(router), shape)
+    if versioned is not None:
+        app = versioned(app)
     app = auth_token.AuthProtocol(app, {"oslo_config_config": conf,
                                         "delay_auth_decision": True})
     return request_id.RequestId(app)
@@ -48,11 +52,16 @@ def admin_app(conf: cfg.ConfigOpts = CONF) -> Callable:
 
 
 def compute_app(conf: cfg.ConfigOpts = CONF) -> Callable:
-    return pipeline(compute.router(), faults.nova_body, conf)
+    return pipeline(compute.router(), faults.nova_body, conf, lambda app: Microversion(
+        app, service="compute", service_type="compute", base=compute.versions.BASE,
+        legacy_header="X-OpenStack-Nova-API-Version", shape=faults.nova_body,
+        unversioned=frozenset({"", "/v2.1"})))
 
 
 def volume_app(conf: cfg.ConfigOpts = CONF) -> Callable:
-    return pipeline(volume.router(), faults.nova_body, conf)
+    return pipeline(volume.router(), faults.nova_body, conf, lambda app: Microversion(
+        app, service="volume", service_type="volumev3", base=volume.BASE,
+        legacy_header=None, shape=faults.nova_body, unversioned=frozenset({"", "/v3"})))
 
 
 def network_app(conf: cfg.ConfigOpts = CONF) -> Callable:

@@ -15,11 +15,12 @@ from tricircle.conf import CONF
 
 LOG = logging.getLogger(__name__)
 
-# Nova's (and Cinder's, and the admin API's) names for each status.
+# Nova's (and Cinder's) names for each status; any other is "computeFault" (406 too).
+# 422 appears only in the admin API.
 NOVA_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
-               405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest",
-               413: "overLimit", 415: "badMediaType", 422: "unprocessableEntity",
-               501: "notImplemented", 503: "serviceUnavailable"}
+              405: "badMethod", 409: "conflictingRequest", 413: "overLimit",
+              415: "badMediaType", 422: "unprocessableEntity", 429: "overLimit",
+              501: "notImplemented", 503: "serviceUnavailable"}
 
 
 def nova_body(err: errors.TricircleError) -> dict:

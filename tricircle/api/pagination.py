@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import Select, or_
 from sqlalchemy.orm import Session
@@ -43,8 +44,7 @@ def page(session: Session, req: Request, query: Select,
         rows = rows[:limit]
         params = {k: v for k, v in req.GET.items() if k != "marker"}
         params.update(marker=str(rows[-1].id), limit=str(limit))
-        query_string = "&".join(f"{k}={v}" for k, v in params.items())
-        links.append({"rel": "next", "href": f"{req.path_url}?{query_string}"})
+        links.append({"rel": "next", "href": f"{req.path_url}?{urlencode(params)}"})
     return rows, links
 
 

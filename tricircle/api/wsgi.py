@@ -63,7 +63,9 @@ Handler = Callable[[Request], Any]
 
 class Route:
     def __init__(self, template: str, methods: dict[str, Handler], public: bool) -> None:
+        # {name} matches one path segment, {name:path} the rest of the path.
         pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/") or "/")
+        pattern = re.sub(r"\{(\w+):path\}", r"(?P<\1>.+)", pattern)
         self.regex = re.compile(f"^{pattern}/?$")
         self.methods = methods
         self.public = public

@@ -100,3 +100,18 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ListCursor(Base):
+    """Where each pod's list stands after a merged page ending at `marker`, so the next
+    page asks every pod for only `limit` items after its own marker."""
+    __tablename__ = "list_cursors"
+    __table_args__ = (UniqueConstraint("marker", "query"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    marker: Mapped[str] = mapped_column(String(255))
+    # A digest of who listed what (project, path, filters, sort): a cursor serves only
+    # the same listing.
+    query: Mapped[str] = mapped_column(String(64))
+    pod_markers: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -1,8 +1,19 @@
 """The compute API (Nova v2.1) users reach through RegionOne: its whole surface."""
 from __future__ import annotations
 
-from tricircle.api.compute import availability_zones, versions
-from tricircle.api.wsgi import Router
+import webob
+
+from tricircle.api import proxy
+from tricircle.api.compute import availability_zones, servers, versions
+from tricircle.api.wsgi import Request, Router
+
+ALL = ("GET", "POST", "PUT", "DELETE")
+
+
+def any_pod(req: Request) -> webob.Response:
+    return proxy.any_pod(req, "compute")
+
+
 
 ROUTES = {
     "/": {"GET": versions.index},
@@ -11,6 +22,14 @@ ROUTES = {
     "/v2.1/os-availability-zone/detail": {"GET": availability_zones.detail},
     "/v2.1/os-aggregates": {"GET": availability_zones.aggregates},
     "/v2.1/os-aggregates/{id}": {"GET": availability_zones.aggregate},
+    "/v2.1/servers": {"GET": servers.index, "POST": servers.create},
+    "/v2.1/servers/detail": {"GET": servers.detail},
+    "/v2.1/servers/{server_id}": {m: servers.one for m in ("GET", "PUT", "DELETE")},
+    "/v2.1/servers/{server_id}/{rest:path}": {m: servers.one for m in ALL},
+    "/v2.1/flavors": {"GET": any_pod},
+    "/v2.1/flavors/detail": {"GET": any_pod},
+    "/v2.1/flavors/{flavor_id}": {"GET": any_pod},
+    "/v2.1/flavors/{flavor_id}/{rest:path}": {"GET": any_pod},
 }
 
 

@@ -1,8 +1,11 @@
 """The volume API (Cinder v3) users reach through RegionOne: its whole surface."""
 from __future__ import annotations
 
+import webob
+
 from tricircle import db, microversions, pods
-from tricircle.api import versions
+from tricircle.api import proxy, versions
+from tricircle.api.volume import volumes
 from tricircle.api.wsgi import Request, Router
 from tricircle.policies import authorize
 
@@ -34,10 +37,21 @@ def availability_zones(req: Request) -> dict:
                                      for az in zones]}
 
 
+def any_pod(req: Request) -> webob.Response:
+    return proxy.any_pod(req, "volumev3")
+
+
+ALL = ("GET", "POST", "PUT", "DELETE")
 ROUTES = {
     "/": {"GET": index},
     "/v3": {"GET": show},
     "/v3/{project_id}/os-availability-zone": {"GET": availability_zones},
+    "/v3/{project_id}/volumes": {"GET": volumes.index, "POST": volumes.create},
+    "/v3/{project_id}/volumes/detail": {"GET": volumes.detail},
+    "/v3/{project_id}/volumes/{volume_id}": {m: volumes.one for m in ("GET", "PUT", "DELETE")},
+    "/v3/{project_id}/volumes/{volume_id}/{rest:path}": {m: volumes.one for m in ALL},
+    "/v3/{project_id}/types": {"GET": any_pod},
+    "/v3/{project_id}/types/{rest:path}": {"GET": any_pod},
 }
 
 

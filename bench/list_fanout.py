@@ -1,0 +1,134 @@
+"""Merged `server list` across N simulated pods with injected latency, against one call
+to the slowest pod alone. Goal: the ratio stays near 1 (<= 1.2) as N grows.
+
+    .venv/bin/python bench/list_fanout.py [--pods 2 10 50] [--latency-ms 50] [--rounds 20]
+
+Each simulated pod is a real HTTP server in this process answering Nova's
+`GET /v2.1/servers/detail` (sorted, `limit`/`marker`) after its latency; pod i of N
+waits latency * (1 + i/N), so the slowest waits about twice the base. Tricircle's own
+list path (tricircle.api.lists.merged: fan-out, merge, cursor) runs against them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import requests
+import webob
+
+from tricircle import clients, db
+from tricircle.api.compute import servers
+from tricircle.api.wsgi import Request
+from tricircle.conf import CONF
+from tricircle.context import RequestContext
+from tricircle.db import migration
+from tricircle.db.models import Pod
+
+ITEMS_PER_POD = 200
+
+
+def make_servers(pod: int) -> list[dict]:
+    return sorted(({"id": str(uuid.uuid4()), "name": f"vm-{pod}-{i}",
+                    "created": f"2026-01-01T00:{i % 60:02d}:{pod % 60:02d}Z",
+                    "OS-EXT-AZ:availability_zone": f"az{pod}", "links": []}
+                   for i in range(ITEMS_PER_POD)),
+                  key=lambda s: (s["created"], s["id"]), reverse=True)
+
+
+def sim_pod(latency: float, items: list[dict]) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(latency)
+            query = parse_qs(urlparse(self.path).query)
+            limit = int(query.get("limit", ["1000"])[0])
+            start = 0
+            if "marker" in query:
+                start = [s["id"] for s in items].index(query["marker"][0]) + 1
+            body = json.dumps({"servers": items[start:start + limit]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class SimClients(clients.PodClients):
+    """Pod clients whose catalog is the simulated pods (no Keystone)."""
+
+    def __init__(self, urls: dict[str, str]) -> None:
+        super().__init__(CONF)
+        self.urls = urls
+
+    def endpoint(self, region: str, service_type: str) -> str:
+        return self.urls[region] + "/v2.1"
+
+
+def run(n_pods: int, latency: float, rounds: int, limit: int) -> dict:
+    urls, slowest = {}, None
+    with db.transaction() as s:
+        s.execute(Pod.__table__.delete())
+        for i in range(n_pods):
+            pod_latency = latency * (1 + i / n_pods)
+            server = sim_pod(pod_latency, make_servers(i))
+            name = f"Sim{i}"
+            urls[name] = f"http://127.0.0.1:{server.server_port}"
+            s.add(Pod(pod_name=name, az_name=f"az{i}"))
+            slowest = urls[name]
+    clients._clients = SimClients(urls)
+
+    def merged() -> None:
+        environ = webob.Request.blank(f"/v2.1/servers/detail?limit={limit}").environ
+        environ["tricircle.context"] = RequestContext(project_id="p", user_id="u",
+                                                      is_admin=True)
+        servers.detail(Request(environ))
+
+    direct = requests.Session()
+
+    def one_pod() -> None:
+        direct.get(f"{slowest}/v2.1/servers/detail", params={"limit": limit}).json()
+
+    def median_ms(fn: Callable[[], None]) -> float:
+        fn()  # warm up connections
+        times = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return statistics.median(times) * 1000
+
+    tricircle_ms, slowest_ms = median_ms(merged), median_ms(one_pod)
+    return {"pods": n_pods, "tricircle_ms": round(tricircle_ms, 1),
+            "slowest_pod_ms": round(slowest_ms, 1), "ratio": round(tricircle_ms / slowest_ms, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pods", type=int, nargs="+", default=[2, 10, 50])
+    parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--limit", type=int, default=50)
+    args = parser.parse_args()
+    CONF.set_override("connection", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite",
+                      "database")
+    migration.sync()
+    for n in args.pods:
+        print(json.dumps(run(n, args.latency_ms / 1000, args.rounds, args.limit)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Compute through RegionOne with the unchanged `openstack` CLI, backed by both pods."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
+
+IMAGE = "tiny-raw"
+
+
+def boot(name: str, az: str, flavor: str, cleanup: Callable) -> dict:
+    server = openstack("tricircle-demo", "server", "create", "--flavor", flavor, "--image",
+                       IMAGE, "--availability-zone", az, "--no-network", "--wait", name)
+    cleanup(lambda: openstack_quiet("tricircle-demo", "server", "delete", "--wait",
+                                    server["id"]))
+    return server
+
+
+def wait_status(server_id: str, status: str) -> dict:
+    deadline = time.monotonic() + 60
+    while True:
+        shown = openstack("tricircle-demo", "server", "show", server_id)
+        if shown["status"] == status or time.monotonic() > deadline:
+            return shown
+        time.sleep(0.5)
+
+
+def test_servers_in_two_pods_through_one_region(flavor: str, cloud: Callable,
+                                                unique: str, cleanup: Callable) -> None:
+    one = boot(f"{unique}-a", "az1", flavor, cleanup)
+    two = boot(f"{unique}-b", "az2", flavor, cleanup)
+    assert one["status"] == two["status"] == "ACTIVE"
+    assert one["OS-EXT-AZ:availability_zone"] == "az1"
+    assert two["OS-EXT-AZ:availability_zone"] == "az2"
+    # Each really lives in its pod, under the same id.
+    assert cloud("pod1-demo").compute.get_server(one["id"]).name == f"{unique}-a"
+    assert cloud("pod2-demo").compute.get_server(two["id"]).name == f"{unique}-b"
+
+    listed = openstack("tricircle-demo", "server", "list", "--name", unique)
+    assert {s["ID"] for s in listed} == {one["id"], two["id"]}
+
+    openstack_ok("tricircle-demo", "server", "set", "--name", f"{unique}-renamed", one["id"])
+    assert openstack("tricircle-demo", "server", "show", one["id"])["name"] == \
+        f"{unique}-renamed"
+    for action, status in (("stop", "SHUTOFF"), ("start", "ACTIVE"), ("pause", "PAUSED"),
+                           ("unpause", "ACTIVE"), ("suspend", "SUSPENDED"),
+                           ("resume", "ACTIVE")):
+        openstack_ok("tricircle-demo", "server", action, two["id"])
+        assert wait_status(two["id"], status)["status"] == status, action
+    openstack_ok("tricircle-demo", "server", "reboot", "--wait", two["id"])
+    openstack_ok("tricircle-demo", "server", "lock", two["id"])
+    assert openstack("tricircle-demo", "server", "show", two["id"])["locked"] is True
+    openstack_ok("tricircle-demo", "server", "unlock", two["id"])
+    openstack_ok("tricircle-demo", "server", "set", "--property", "role=db", one["id"])
+    assert openstack("tricircle-demo", "server", "show", one["id"])["properties"] == {
+        "role": "db"}
+    openstack_ok("tricircle-demo", "console", "log", "show", one["id"])
+
+    openstack_ok("tricircle-demo", "server", "delete", "--wait", one["id"])
+    assert "No Server found" in openstack_error("tricircle-demo", "server", "show", one["id"])
+
+
+def test_another_projects_server_is_not_found(flavor: str, unique: str,
+                                              cleanup: Callable) -> None:
+    server = openstack("tricircle", "server", "create", "--flavor", flavor, "--image", IMAGE,
+                       "--availability-zone", "az1", "--no-network", unique)
+    cleanup(lambda: openstack_quiet("tricircle", "server", "delete", server["id"]))
+    err = openstack_error("tricircle-demo", "server", "show", server["id"])
+    assert "No Server found" in err
+
+
+def test_a_server_without_az_or_with_an_unknown_az_is_refused(flavor: str,
+                                                              unique: str) -> None:
+    err = openstack_error("tricircle-demo", "server", "create", "--flavor", flavor,
+                          "--image", IMAGE, "--no-network", unique)
+    assert "availability_zone is required" in err and "400" in err
+    err = openstack_error("tricircle-demo", "server", "create", "--flavor", flavor,
+                          "--image", IMAGE, "--no-network", "--availability-zone", "az9",
+                          unique)
+    assert "No pod serves availability zone az9" in err and "400" in err

@@ -1,0 +1,29 @@
+"""A pod that is down: lists fail fast naming it (no hang, no silent partial page);
+what lives in the other pods still answers."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tb import layout, pod, procs
+
+from tests.testbed.test_compute import IMAGE
+from tests.testbed.test_spine import openstack, openstack_error, openstack_quiet
+
+
+def test_a_list_with_a_pod_down_is_a_clear_503(flavor: str, unique: str,
+                                               cleanup: Callable) -> None:
+    server = openstack("tricircle-demo", "server", "create", "--flavor", flavor, "--image",
+                       IMAGE, "--availability-zone", "az1", "--no-network", "--wait", unique)
+    cleanup(lambda: openstack_quiet("tricircle-demo", "server", "delete", server["id"]))
+    pod2 = layout.Pod(2)
+    procs.stop("pod2-nova-api")
+    try:
+        err = openstack_error("tricircle-demo", "server", "list")
+        assert "503" in err and "Pod2" in err and "incomplete" in err, err
+        # The pod that is up still serves what lives in it.
+        assert openstack("tricircle-demo", "server", "show", server["id"])["id"] == server["id"]
+    finally:
+        pod.start(pod2)
+        pod.wait_apis(pod2)
+    listed = openstack("tricircle-demo", "server", "list", "--name", unique)
+    assert [s["ID"] for s in listed] == [server["id"]]

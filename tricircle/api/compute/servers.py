@@ -1,0 +1,76 @@
+"""Servers: made in the pod of the requested availability zone, then found by the routing
+table. A server's top id is its id in the pod."""
+from __future__ import annotations
+
+import webob
+
+from tricircle import errors, listing
+from tricircle.api import lists
+from tricircle.api.routed import Routed
+from tricircle.api.volume.volumes import VOLUMES
+from tricircle.api.wsgi import Request
+
+AZ_FIELD = "OS-EXT-AZ:availability_zone"
+
+# Nova's sort keys whose values a server shows, and the field that shows them.
+RULES = listing.SortRules(fields={
+    "created_at": "created", "updated_at": "updated", "display_name": "name", "uuid": "id",
+    "display_description": "description", "availability_zone": AZ_FIELD,
+    "host": "OS-EXT-SRV-ATTR:host", "hostname": "OS-EXT-SRV-ATTR:hostname",
+    "key_name": "key_name", "launched_at": "OS-SRV-USG:launched_at",
+    "terminated_at": "OS-SRV-USG:terminated_at", "power_state": "OS-EXT-STS:power_state",
+    "task_state": "OS-EXT-STS:task_state", "vm_state": "OS-EXT-STS:vm_state",
+    "project_id": "tenant_id", "user_id": "user_id", "access_ip_v4": "accessIPv4",
+    "access_ip_v6": "accessIPv6", "progress": "progress", "config_drive": "config_drive",
+    "locked": "locked"}, default=(("created_at", "desc"),))
+
+SERVERS = Routed(
+    resource_type="server", key="server",
+    collection=lists.Collection("compute", "servers", RULES,
+                                lambda req: "/v2.1/servers/detail",
+                                lambda req, server_id: f"/v2.1/servers/{server_id}"),
+    az_field=AZ_FIELD, owner_field="tenant_id",
+    not_found="Instance {id} could not be found.")
+
+
+def index(req: Request) -> dict:
+    return SERVERS.list(req, summary=lambda s: {k: s[k] for k in ("id", "name", "links")})
+
+
+def detail(req: Request) -> dict:
+    return SERVERS.list(req)
+
+
+def _networks_supported(server: dict) -> None:
+    networks = server.get("networks")
+    if (isinstance(networks, list) and networks) or networks == "auto":
+        raise errors.BadRequest("Booting on networks needs Tricircle's networking API; "
+                                "until it is served, boot with networks 'none'.")
+
+
+def create(req: Request) -> webob.Response:
+    return SERVERS.create(req, check=_networks_supported)
+
+
+def one(req: Request) -> webob.Response:
+    """Show, update, delete, actions, metadata, attachments, consoles...: its pod's."""
+    if req.method == "POST" and req.urlvars.get("rest") == "os-volume_attachments":
+        _check_same_pod(req)
+    return SERVERS.one(req, req.urlvars["server_id"])
+
+
+def _check_same_pod(req: Request) -> None:
+    """A volume attaches only to a server of its own pod."""
+    attachment = req.json_body("volumeAttachment")
+    volume_id = attachment.get("volumeId")
+    if not isinstance(volume_id, str):
+        raise errors.BadRequest("Invalid input for field/attribute volumeId.")
+    server_pod = SERVERS.pod_of(req, req.urlvars["server_id"])
+    volume_pod = VOLUMES.find_pod(req, volume_id)
+    if volume_pod is None:
+        raise errors.NotFound(f"Volume {volume_id} could not be found.")
+    if volume_pod.pod_id != server_pod.pod_id:
+        raise errors.BadRequest(
+            f"Volume {volume_id} is in availability zone {volume_pod.az_name} "
+            f"({volume_pod.pod_name}) and the server in {server_pod.az_name} "
+            f"({server_pod.pod_name}): a volume attaches only within its pod.")
