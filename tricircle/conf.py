@@ -42,6 +42,8 @@ client_opts = [
                  help="Seconds to wait for a pod's answer."),
     cfg.IntOpt("connect_retries", default=2, min=0,
                help="Retries of a pod call that could not connect (never of one that did)."),
+    cfg.BoolOpt("environment_proxies", default=False,
+                help="Honour HTTP(S)_PROXY/NO_PROXY of the environment for calls to pods."),
     cfg.IntOpt("fanout_workers", default=64, min=1,
                help="Pods called at once by one fan-out (list merges, route updates)."),
 ]
