@@ -17,3 +17,7 @@ def delete_bottom(ctx: RequestContext, resource: dict) -> None:
     if bottom_id:
         bottom.delete(ctx, pod, rtype, bottom_id, admin=True)
     routing.forget(top_id, pod.pod_id, rtype)
+
+
+# Job types that live beside the domain they serve.
+from tricircle import flavors  # noqa: E402, F401

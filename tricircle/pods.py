@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tricircle import db, errors
+from tricircle import db, errors, jobs
 from tricircle.db.models import Pod, PodBinding, Routing, new_id
 
 
@@ -76,6 +76,8 @@ def create_pod(session: Session, *, pod_name: str, az_name: str | None,
         session.flush()
     except IntegrityError as err:  # a concurrent create of the same name won
         raise errors.Conflict(f"Pod {pod_name} already exists.") from err
+    if az_name is not None:  # a new pod gets every flavor the others have
+        jobs.enqueue(session, "sync_flavors", {"pod_id": pod.pod_id})
     return pod
 
 

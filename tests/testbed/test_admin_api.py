@@ -182,11 +182,15 @@ def test_jobs_list_show_redo_delete(api) -> None:
             jobs.enqueue(s, "delete_bottom", {"pod_id": ids["Pod1"], "resource_type": "network",
                                               "top_id": f"net-{i}"}, project_id="p1")
     running = jobs.claim("test-worker", lease=60)
-    listed = api("GET", "/v1.0/jobs")[1]["jobs"]
+    listed = api("GET", "/v1.0/jobs?type=delete_bottom")[1]["jobs"]
     assert len(listed) == 3 and {j["type"] for j in listed} == {"delete_bottom"}
+    # Registering the pods queued a flavor sync for each.
+    syncs = api("GET", "/v1.0/jobs?type=sync_flavors")[1]["jobs"]
+    assert sorted(j["resource"]["pod_id"] for j in syncs) == sorted([ids["Pod1"], ids["Pod2"]])
     assert len(api("GET", "/v1.0/jobs?status=running")[1]["jobs"]) == 1
     assert api("GET", "/v1.0/jobs?status=bogus")[0] == 400
     assert len(api("GET", "/v1.0/jobs?limit=2")[1]["jobs"]) == 2
+    assert len(api("GET", "/v1.0/jobs")[1]["jobs"]) == 5
     assert api("GET", f"/v1.0/jobs/{running.id}")[1]["job"]["status"] == "RUNNING"
     assert api("GET", "/v1.0/jobs/no-such-job")[0] == 404
     assert api("PUT", f"/v1.0/jobs/{running.id}")[0] == 409

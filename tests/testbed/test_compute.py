@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
 
@@ -79,3 +80,37 @@ def test_a_server_without_az_or_with_an_unknown_az_is_refused(flavor: str,
                           "--image", IMAGE, "--no-network", "--availability-zone", "az9",
                           unique)
     assert "No pod serves availability zone az9" in err and "400" in err
+
+
+def test_keypairs_serve_boots_in_every_pod(flavor: str, cloud: Callable, unique: str,
+                                           cleanup: Callable, tmp_path: Path) -> None:
+    key = tmp_path / "id"
+    made = openstack("tricircle-demo", "keypair", "create", "--private-key", str(key), unique)
+    cleanup(lambda: openstack_quiet("tricircle-demo", "keypair", "delete", unique))
+    assert key.read_text().startswith("-----BEGIN")
+    fingerprints = {cloud(f"{pod}-demo").compute.get_keypair(unique).fingerprint
+                    for pod in ("pod1", "pod2")}
+    assert fingerprints == {made["fingerprint"]}
+    assert unique in {k["Name"] for k in openstack("tricircle-demo", "keypair", "list")}
+    for az in ("az1", "az2"):
+        server = openstack("tricircle-demo", "server", "create", "--flavor", flavor, "--image",
+                           IMAGE, "--availability-zone", az, "--no-network", "--key-name",
+                           unique, "--wait", f"{unique}-{az}")
+        cleanup(lambda s=server: openstack_quiet("tricircle-demo", "server", "delete",
+                                                 s["id"]))
+        assert server["key_name"] == unique
+    openstack_ok("tricircle-demo", "keypair", "delete", unique)
+    for pod in ("pod1", "pod2"):
+        assert cloud(f"{pod}-demo").compute.find_keypair(unique) is None
+
+
+def test_limits_are_the_pods_added_up(cloud: Callable) -> None:
+    top = {row["Name"]: row["Value"] for row in openstack("tricircle-demo", "limits", "show",
+                                                          "--absolute")}
+    pods = [cloud(f"{p}-demo").compute.get_limits().absolute for p in ("pod1", "pod2")]
+    assert top["instances"] == sum(p.instances for p in pods)
+    assert top["total_cores"] == sum(p.total_cores for p in pods)
+    assert top["server_meta"] == min(p.server_meta for p in pods)
+    assert top["max_total_volumes"] == sum(
+        cloud(f"{p}-demo").block_storage.get_limits().absolute.max_total_volumes
+        for p in ("pod1", "pod2"))

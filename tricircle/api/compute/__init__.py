@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import webob
 
-from tricircle.api import proxy
-from tricircle.api.compute import availability_zones, servers, versions
+from tricircle.api import limits, proxy
+from tricircle.api.compute import (
+    availability_zones,
+    flavors,
+    keypairs,
+    servers,
+    versions,
+)
 from tricircle.api.wsgi import Request, Router
 
 ALL = ("GET", "POST", "PUT", "DELETE")
@@ -26,10 +32,16 @@ ROUTES = {
     "/v2.1/servers/detail": {"GET": servers.detail},
     "/v2.1/servers/{server_id}": {m: servers.one for m in ("GET", "PUT", "DELETE")},
     "/v2.1/servers/{server_id}/{rest:path}": {m: servers.one for m in ALL},
-    "/v2.1/flavors": {"GET": any_pod},
+    "/v2.1/flavors": {"GET": any_pod, "POST": flavors.create},
     "/v2.1/flavors/detail": {"GET": any_pod},
-    "/v2.1/flavors/{flavor_id}": {"GET": any_pod},
+    "/v2.1/flavors/{flavor_id}": {"GET": any_pod, "DELETE": flavors.delete},
     "/v2.1/flavors/{flavor_id}/{rest:path}": {"GET": any_pod},
+    "/v2.1/os-keypairs": {"GET": any_pod, "POST": keypairs.create},
+    "/v2.1/limits": {"GET": limits.compute},
+    "/v2.1/os-quota-sets/{project_id}": {"GET": limits.compute},
+    "/v2.1/os-quota-sets/{project_id}/detail": {"GET": limits.compute},
+    "/v2.1/os-quota-sets/{project_id}/defaults": {"GET": limits.compute},
+    "/v2.1/os-keypairs/{name}": {"GET": any_pod, "DELETE": keypairs.delete},
 }
 
 

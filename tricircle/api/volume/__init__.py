@@ -4,7 +4,7 @@ from __future__ import annotations
 import webob
 
 from tricircle import db, microversions, pods
-from tricircle.api import proxy, versions
+from tricircle.api import limits, proxy, versions
 from tricircle.api.volume import volumes
 from tricircle.api.wsgi import Request, Router
 from tricircle.policies import authorize
@@ -51,6 +51,8 @@ ROUTES = {
     "/v3/{project_id}/volumes/{volume_id}": {m: volumes.one for m in ("GET", "PUT", "DELETE")},
     "/v3/{project_id}/volumes/{volume_id}/{rest:path}": {m: volumes.one for m in ALL},
     "/v3/{project_id}/types": {"GET": any_pod},
+    "/v3/{project_id}/limits": {"GET": limits.volume},
+    "/v3/{project_id}/os-quota-sets/{target}": {"GET": limits.volume},
     "/v3/{project_id}/types/{rest:path}": {"GET": any_pod},
 }
 

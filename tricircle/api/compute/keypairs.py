@@ -1,0 +1,54 @@
+"""Keypairs: the same public key under the same name in every pod, so a boot anywhere
+can name it. Made in the first pod (which may generate the key), imported in the rest."""
+from __future__ import annotations
+
+import webob
+
+from tricircle import clients, db, errors, pods
+from tricircle.api import proxy
+from tricircle.api.wsgi import Request
+
+SERVICE = "compute"
+
+
+def _bottom() -> list:
+    with db.transaction() as s:
+        bottom = pods.bottom_pods(s)
+    if not bottom:
+        raise errors.BadRequest("No pod is registered.")
+    return bottom
+
+
+def create(req: Request) -> webob.Response:
+    body = req.json_body()
+    keypair = dict(req.json_body("keypair"))
+    first, *rest = _bottom()
+    resp = proxy.call(req, first, SERVICE, body=body)
+    if resp.status_code >= 300:
+        return proxy.answer(req, first, SERVICE, resp)
+    made = resp.json()["keypair"]
+    imported = {**keypair, "public_key": made["public_key"]}
+    if "type" in made:
+        imported["type"] = made["type"]
+    results = clients.get().fanout(rest, lambda p: proxy.call(
+        req, p, SERVICE, body={**body, "keypair": imported}, expect_errors=False))
+    failed = [(p, r) for p, r in results if isinstance(r, Exception)]
+    if failed:  # all or nothing: a keypair missing in a pod would fail boots there
+        done = [first] + [p for p, r in results if not isinstance(r, Exception)]
+        clients.get().fanout(done, lambda p: proxy.call(
+            req, p, SERVICE, method="DELETE",
+            path=f"/v2.1/os-keypairs/{keypair['name']}", params=[]))
+        raise failed[0][1]
+    return proxy.answer(req, first, SERVICE, resp)
+
+
+def delete(req: Request) -> webob.Response:
+    name = req.urlvars["name"]
+    results = clients.get().fanout(_bottom(), lambda p: proxy.call(req, p, SERVICE))
+    for _pod, r in results:
+        if isinstance(r, Exception):
+            raise r
+    found = [(p, r) for p, r in results if r.status_code != 404]
+    if not found:
+        raise errors.NotFound(f"Keypair {name} not found for user {req.context.user_id}")
+    return proxy.answer(req, found[0][0], SERVICE, found[0][1])
