@@ -34,6 +34,8 @@ def write_configs(pod: layout.Pod) -> None:
             "host": layout.COMPUTE_HOST,
             "my_ip": layout.HOST,
             "compute_driver": "fake.FakeDriverWithoutFakeNodes",
+            # One compute host per pod: a resize can only stay on it.
+            "allow_resize_to_same_host": "true",
             "transport_url": pod.transport_url,
             "instances_path": d / "nova" / "instances",
             # A pod that offers one AZ: servers with no AZ land there too.

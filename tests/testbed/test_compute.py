@@ -114,3 +114,25 @@ def test_limits_are_the_pods_added_up(cloud: Callable) -> None:
     assert top["max_total_volumes"] == sum(
         cloud(f"{p}-demo").block_storage.get_limits().absolute.max_total_volumes
         for p in ("pod1", "pod2"))
+
+
+def test_resize_and_console_through_one_region(flavor: str, cloud: Callable, unique: str,
+                                               cleanup: Callable) -> None:
+    bigger = openstack("tricircle", "flavor", "create", "--ram", "128", "--disk", "1",
+                       "--vcpus", "1", f"{unique}-big")
+    cleanup(lambda: openstack_quiet("tricircle", "flavor", "delete", bigger["id"]))
+    server = boot(unique, "az2", flavor, cleanup)
+    openstack_ok("tricircle-demo", "server", "resize", "--flavor", f"{unique}-big", "--wait",
+                 server["id"])
+    assert wait_status(server["id"], "VERIFY_RESIZE")["status"] == "VERIFY_RESIZE"
+    openstack_ok("tricircle-demo", "server", "resize", "revert", server["id"])
+    reverted = wait_status(server["id"], "ACTIVE")
+    assert reverted["flavor"]["name"] == flavor
+    openstack_ok("tricircle-demo", "server", "resize", "--flavor", f"{unique}-big", "--wait",
+                 server["id"])
+    wait_status(server["id"], "VERIFY_RESIZE")
+    openstack_ok("tricircle-demo", "server", "resize", "confirm", server["id"])
+    assert wait_status(server["id"], "ACTIVE")["flavor"]["name"] == f"{unique}-big"
+    console = openstack("tricircle-demo", "console", "url", "show", server["id"])
+    # The pod's own console URL (Pod2's noVNC), handed back as it is.
+    assert console["url"].startswith("http://127.0.0.1:31024/")

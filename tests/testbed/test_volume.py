@@ -70,3 +70,21 @@ def test_another_projects_volume_is_not_found(unique: str, cleanup: Callable) ->
     cleanup(lambda: openstack_quiet("tricircle", "volume", "delete", volume["id"]))
     err = openstack_error("tricircle-demo", "volume", "show", volume["id"])
     assert "No Volume found" in err
+
+
+def test_snapshots_live_in_their_volumes_pod(cloud: Callable, unique: str,
+                                             cleanup: Callable) -> None:
+    volume = make_volume(unique, "az2", cleanup)
+    snap = openstack("tricircle-demo", "volume", "snapshot", "create", "--volume",
+                     volume["id"], f"{unique}-snap")
+    cleanup(lambda: openstack_quiet("tricircle-demo", "volume", "snapshot", "delete",
+                                    snap["id"]))
+    assert cloud("pod2-demo").block_storage.get_snapshot(snap["id"]).volume_id == volume["id"]
+    deadline = time.monotonic() + 60
+    while openstack("tricircle-demo", "volume", "snapshot", "show",
+                    snap["id"])["status"] != "available":
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    listed = openstack("tricircle-demo", "volume", "snapshot", "list")
+    assert snap["id"] in {s["ID"] for s in listed}
+    openstack_ok("tricircle-demo", "volume", "snapshot", "delete", snap["id"])

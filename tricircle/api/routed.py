@@ -98,7 +98,11 @@ class Routed:
             item["availability_zone"] = pod.pod_az_name
         else:
             item.pop("availability_zone", None)
-        resp = proxy.call(req, pod, self.service_type, body={**body, self.key: item})
+        return self.create_in(req, pod, {**body, self.key: item})
+
+    def create_in(self, req: Request, pod: Pod, body: dict) -> webob.Response:
+        """Create in `pod` and record where it lives."""
+        resp = proxy.call(req, pod, self.service_type, body=body)
         if resp.status_code < 300:
             self._record(req, pod, resp.json()[self.key]["id"])
         return proxy.answer(req, pod, self.service_type, resp, self.translate)

@@ -50,6 +50,13 @@ ROUTES = {
     "/v3/{project_id}/volumes/detail": {"GET": volumes.detail},
     "/v3/{project_id}/volumes/{volume_id}": {m: volumes.one for m in ("GET", "PUT", "DELETE")},
     "/v3/{project_id}/volumes/{volume_id}/{rest:path}": {m: volumes.one for m in ALL},
+    "/v3/{project_id}/snapshots": {"GET": volumes.snapshot_index,
+                                   "POST": volumes.snapshot_create},
+    "/v3/{project_id}/snapshots/detail": {"GET": volumes.snapshot_detail},
+    "/v3/{project_id}/snapshots/{snapshot_id}": {m: volumes.snapshot_one
+                                                 for m in ("GET", "PUT", "DELETE")},
+    "/v3/{project_id}/snapshots/{snapshot_id}/{rest:path}": {m: volumes.snapshot_one
+                                                             for m in ALL},
     "/v3/{project_id}/types": {"GET": any_pod},
     "/v3/{project_id}/limits": {"GET": limits.volume},
     "/v3/{project_id}/os-quota-sets/{target}": {"GET": limits.volume},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import webob
 
-from tricircle import listing
+from tricircle import errors, listing
 from tricircle.api import lists
 from tricircle.api.routed import Routed
 from tricircle.api.wsgi import Request
@@ -40,3 +40,39 @@ def create(req: Request) -> webob.Response:
 
 def one(req: Request) -> webob.Response:
     return VOLUMES.one(req, req.urlvars["volume_id"])
+
+
+SNAPSHOT_RULES = listing.SortRules(fields={
+    "created_at": "created_at", "updated_at": "updated_at", "name": "name", "id": "id",
+    "status": "status", "size": "size", "volume_id": "volume_id"},
+    default=(("created_at", "desc"),))
+
+SNAPSHOTS = Routed(
+    resource_type="snapshot", key="snapshot",
+    collection=lists.Collection(
+        "volumev3", "snapshots", SNAPSHOT_RULES,
+        lambda req: f"/v3/{req.urlvars['project_id']}/snapshots/detail",
+        lambda req, snap_id: f"/v3/{req.context.project_id}/snapshots/{snap_id}"),
+    az_field="availability_zone", owner_field="os-extended-snapshot-attributes:project_id",
+    not_found="Snapshot {id} could not be found.")
+
+
+def snapshot_index(req: Request) -> dict:
+    return SNAPSHOTS.list(req)
+
+
+def snapshot_detail(req: Request) -> dict:
+    return SNAPSHOTS.list(req)
+
+
+def snapshot_create(req: Request) -> webob.Response:
+    """A snapshot is made in its volume's pod."""
+    body = req.json_body()
+    volume_id = req.json_body("snapshot").get("volume_id")
+    if not isinstance(volume_id, str):
+        raise errors.BadRequest("Invalid input for field/attribute volume_id.")
+    return SNAPSHOTS.create_in(req, VOLUMES.pod_of(req, volume_id), body)
+
+
+def snapshot_one(req: Request) -> webob.Response:
+    return SNAPSHOTS.one(req, req.urlvars["snapshot_id"])
