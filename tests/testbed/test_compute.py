@@ -1,11 +1,16 @@
 """Compute through RegionOne with the unchanged `openstack` CLI, backed by both pods."""
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
+from tests.testbed.test_spine import (
+    openstack,
+    openstack_error,
+    openstack_ok,
+    openstack_quiet,
+    wait_status,
+)
 
 IMAGE = "tiny-raw"
 
@@ -16,15 +21,6 @@ def boot(name: str, az: str, flavor: str, cleanup: Callable) -> dict:
     cleanup(lambda: openstack_quiet("tricircle-demo", "server", "delete", "--wait",
                                     server["id"]))
     return server
-
-
-def wait_status(server_id: str, status: str) -> dict:
-    deadline = time.monotonic() + 60
-    while True:
-        shown = openstack("tricircle-demo", "server", "show", server_id)
-        if shown["status"] == status or time.monotonic() > deadline:
-            return shown
-        time.sleep(0.5)
 
 
 def test_servers_in_two_pods_through_one_region(flavor: str, cloud: Callable,
@@ -48,7 +44,7 @@ def test_servers_in_two_pods_through_one_region(flavor: str, cloud: Callable,
                            ("unpause", "ACTIVE"), ("suspend", "SUSPENDED"),
                            ("resume", "ACTIVE")):
         openstack_ok("tricircle-demo", "server", action, two["id"])
-        assert wait_status(two["id"], status)["status"] == status, action
+        wait_status("server", two["id"], status)
     openstack_ok("tricircle-demo", "server", "reboot", "--wait", two["id"])
     openstack_ok("tricircle-demo", "server", "lock", two["id"])
     assert openstack("tricircle-demo", "server", "show", two["id"])["locked"] is True
@@ -124,15 +120,15 @@ def test_resize_and_console_through_one_region(flavor: str, cloud: Callable, uni
     server = boot(unique, "az2", flavor, cleanup)
     openstack_ok("tricircle-demo", "server", "resize", "--flavor", f"{unique}-big", "--wait",
                  server["id"])
-    assert wait_status(server["id"], "VERIFY_RESIZE")["status"] == "VERIFY_RESIZE"
+    wait_status("server", server["id"], "VERIFY_RESIZE")
     openstack_ok("tricircle-demo", "server", "resize", "revert", server["id"])
-    reverted = wait_status(server["id"], "ACTIVE")
+    reverted = wait_status("server", server["id"], "ACTIVE")
     assert reverted["flavor"]["name"] == flavor
     openstack_ok("tricircle-demo", "server", "resize", "--flavor", f"{unique}-big", "--wait",
                  server["id"])
-    wait_status(server["id"], "VERIFY_RESIZE")
+    wait_status("server", server["id"], "VERIFY_RESIZE")
     openstack_ok("tricircle-demo", "server", "resize", "confirm", server["id"])
-    assert wait_status(server["id"], "ACTIVE")["flavor"]["name"] == f"{unique}-big"
+    assert wait_status("server", server["id"], "ACTIVE")["flavor"]["name"] == f"{unique}-big"
     console = openstack("tricircle-demo", "console", "url", "show", server["id"])
     # The pod's own console URL (Pod2's noVNC), handed back as it is.
     assert console["url"].startswith("http://127.0.0.1:31024/")

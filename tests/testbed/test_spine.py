@@ -38,6 +38,18 @@ def openstack(cloud: str, *args: str) -> list | dict:
     return json.loads(out.stdout)
 
 
+def wait_status(kind: str, obj_id: str, status: str, cloud: str = "tricircle-demo",
+                timeout: float = 60) -> dict:
+    """`openstack <kind> show` until its status is `status` (asserted)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = openstack(cloud, *kind.split(), "show", obj_id)
+        if shown["status"] == status or time.monotonic() > deadline:
+            assert shown["status"] == status, shown
+            return shown
+        time.sleep(0.5)
+
+
 def openstack_ok(cloud: str, *args: str) -> str:
     """Run a command without JSON output; it must succeed. Its stdout."""
     out = _cli(cloud, args)

@@ -1,29 +1,24 @@
 """Volumes and images through RegionOne with the unchanged `openstack` CLI."""
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from tests.testbed.test_compute import IMAGE, boot
-from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
+from tests.testbed.test_spine import (
+    openstack,
+    openstack_error,
+    openstack_ok,
+    openstack_quiet,
+    wait_status,
+)
 
 
 def make_volume(name: str, az: str, cleanup: Callable) -> dict:
     volume = openstack("tricircle-demo", "volume", "create", "--size", "1",
                        "--availability-zone", az, name)
     cleanup(lambda: openstack_quiet("tricircle-demo", "volume", "delete", volume["id"]))
-    wait_volume(volume["id"], "available")
+    wait_status("volume", volume["id"], "available")
     return volume
-
-
-def wait_volume(volume_id: str, status: str) -> dict:
-    deadline = time.monotonic() + 60
-    while True:
-        shown = openstack("tricircle-demo", "volume", "show", volume_id)
-        if shown["status"] == status or time.monotonic() > deadline:
-            assert shown["status"] == status, shown
-            return shown
-        time.sleep(0.5)
 
 
 def test_volumes_in_two_pods(cloud: Callable, unique: str, cleanup: Callable) -> None:
@@ -31,7 +26,7 @@ def test_volumes_in_two_pods(cloud: Callable, unique: str, cleanup: Callable) ->
     two = make_volume(f"{unique}-b", "az2", cleanup)
     assert cloud("pod1-demo").block_storage.get_volume(one["id"]).name == f"{unique}-a"
     assert cloud("pod2-demo").block_storage.get_volume(two["id"]).name == f"{unique}-b"
-    shown = wait_volume(two["id"], "available")
+    shown = wait_status("volume", two["id"], "available")
     assert shown["availability_zone"] == "az2"
     listed = openstack("tricircle-demo", "volume", "list", "--name", f"{unique}-a")
     assert [v["ID"] for v in listed] == [one["id"]]
@@ -39,7 +34,7 @@ def test_volumes_in_two_pods(cloud: Callable, unique: str, cleanup: Callable) ->
     assert {one["id"], two["id"]} <= everything
     openstack_ok("tricircle-demo", "volume", "set", "--name", f"{unique}-renamed", one["id"])
     openstack_ok("tricircle-demo", "volume", "set", "--size", "2", one["id"])
-    extended = wait_volume(one["id"], "available")
+    extended = wait_status("volume", one["id"], "available")
     assert (extended["name"], extended["size"]) == (f"{unique}-renamed", 2)
     assert openstack("tricircle-demo", "volume", "type", "list")
     openstack_ok("tricircle-demo", "volume", "delete", two["id"])
@@ -54,9 +49,10 @@ def test_attach_within_a_pod_and_refuse_across(flavor: str, unique: str,
                           there["id"])
     assert "attaches only within its pod" in err
     openstack_ok("tricircle-demo", "server", "add", "volume", server["id"], here["id"])
-    assert wait_volume(here["id"], "in-use")["attachments"][0]["server_id"] == server["id"]
+    attached = wait_status("volume", here["id"], "in-use")
+    assert attached["attachments"][0]["server_id"] == server["id"]
     openstack_ok("tricircle-demo", "server", "remove", "volume", server["id"], here["id"])
-    wait_volume(here["id"], "available")
+    wait_status("volume", here["id"], "available")
 
 
 def test_images_come_from_the_shared_glance() -> None:
@@ -80,11 +76,7 @@ def test_snapshots_live_in_their_volumes_pod(cloud: Callable, unique: str,
     cleanup(lambda: openstack_quiet("tricircle-demo", "volume", "snapshot", "delete",
                                     snap["id"]))
     assert cloud("pod2-demo").block_storage.get_snapshot(snap["id"]).volume_id == volume["id"]
-    deadline = time.monotonic() + 60
-    while openstack("tricircle-demo", "volume", "snapshot", "show",
-                    snap["id"])["status"] != "available":
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
+    wait_status("volume snapshot", snap["id"], "available")
     listed = openstack("tricircle-demo", "volume", "snapshot", "list")
     assert snap["id"] in {s["ID"] for s in listed}
     openstack_ok("tricircle-demo", "volume", "snapshot", "delete", snap["id"])

@@ -1,6 +1,7 @@
 """limit/marker pagination over our own tables (newest first), with a `next` link."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,9 +26,10 @@ def limit_of(req: Request) -> int:
     return min(limit, CONF.api.max_page_size)
 
 
-def page(session: Session, req: Request, query: Select,
-         model: Any) -> tuple[list, list[dict]]:
-    """(rows, links) for the page after `marker` (an id), ordered created_at, id desc."""
+def page(session: Session, req: Request, query: Select, model: Any, *, key: str,
+         shape: Callable[[Any], dict]) -> dict:
+    """The answer {key: [...], key_links: [next]} for the page after `marker` (an id),
+    ordered created_at, id desc."""
     limit = limit_of(req)
     query = query.order_by(model.created_at.desc(), model.id.desc())
     marker = req.GET.get("marker")
@@ -45,7 +47,10 @@ def page(session: Session, req: Request, query: Select,
         params = {k: v for k, v in req.GET.items() if k != "marker"}
         params.update(marker=str(rows[-1].id), limit=str(limit))
         links.append({"rel": "next", "href": f"{req.path_url}?{urlencode(params)}"})
-    return rows, links
+    body: dict = {key: [shape(r) for r in rows]}
+    if links:
+        body[f"{key}_links"] = links
+    return body
 
 
 def _id(model: Any, marker: str) -> Any:

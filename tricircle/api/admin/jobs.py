@@ -23,11 +23,7 @@ def index(req: Request) -> dict:
         if field in req.GET:
             query = query.where(getattr(Job, field) == req.GET[field])
     with db.transaction() as s:
-        rows, links = pagination.page(s, req, query, Job)
-        body = {"jobs": [jobs.job_dict(j) for j in rows]}
-    if links:
-        body["jobs_links"] = links
-    return body
+        return pagination.page(s, req, query, Job, key="jobs", shape=jobs.job_dict)
 
 
 def show(req: Request) -> dict:

@@ -23,11 +23,8 @@ def index(req: Request) -> dict:
         # Not allowed beyond its own project: forced to it, whatever was asked.
         query = query.where(Routing.project_id == req.context.project_id)
     with db.transaction() as s:
-        rows, links = pagination.page(s, req, query, Routing)
-        body = {"routings": [routing.routing_dict(r) for r in rows]}
-    if links:
-        body["routings_links"] = links
-    return body
+        return pagination.page(s, req, query, Routing, key="routings",
+                               shape=routing.routing_dict)
 
 
 def _get(req: Request, s, action: str) -> Routing:
