@@ -38,6 +38,21 @@ def main() -> int:
     aggregates = sorted((a.name, a.availability_zone) for a in admin.compute.aggregates())
     check(aggregates == [(f"ag_{p.region}", p.az) for p in pods], f"{aggregates}")
 
+    print("User (demo) in RegionOne: a network with an AZ hint, its subnet, a port")
+    net = demo.network.create_network(name="walkthrough-net", availability_zone_hints=["az1"])
+    try:
+        sub = demo.network.create_subnet(network_id=net.id, ip_version=4,
+                                         cidr="10.77.0.0/24", name="walkthrough-sub")
+        port = demo.network.create_port(network_id=net.id, name="walkthrough-port")
+        check(net.availability_zone_hints == ["az1"], f"network {net.id} hinted to az1")
+        check(sub.gateway_ip == "10.77.0.1", f"subnet {sub.cidr}, gateway {sub.gateway_ip}")
+        ip = port.fixed_ips[0]["ip_address"]
+        check(ip == "10.77.0.2", f"port {port.id}: IP {ip}, MAC {port.mac_address}, "
+              "allocated by Tricircle")
+        demo.network.delete_port(port)
+    finally:
+        demo.network.delete_network(net)
+
     print("Each pod is a real cloud of its own")
     for p in pods:
         conn = clouds.connect(p.key)

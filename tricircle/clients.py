@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from tricircle.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
+ENDPOINT_TTL = 300.0
 _VERSION_SUFFIX = re.compile(r"/v\d+(\.\d+)?(/.*)?$")
 
 # A pod's 4xx becomes the same 4xx of ours, with the pod's message.
@@ -58,11 +60,19 @@ class PodClients:
         # requests re-reads every proxy variable of the environment on each call (a fifth
         # of a pod call's CPU in bench/list_fanout.py); pods are reached directly.
         self.session.session.trust_env = conf.client.environment_proxies
+        self._endpoints: dict[tuple[str, str], tuple[str, float]] = {}
         self.pool = ThreadPoolExecutor(max_workers=conf.client.fanout_workers,
                                        thread_name_prefix="fanout")
 
     # -- endpoints ---------------------------------------------------------------------
     def endpoint(self, region: str, service_type: str) -> str:
+        # keystoneauth normalises (deep-copies) the whole catalog on every lookup: a
+        # third of Tricircle's own time in a proxied call. Looked up once, kept until a
+        # call cannot connect or the entry is ENDPOINT_TTL old.
+        key = (region, service_type)
+        cached = self._endpoints.get(key)
+        if cached is not None and time.monotonic() - cached[1] < ENDPOINT_TTL:
+            return cached[0]
         try:
             url = self.session.get_endpoint(service_type=service_type, region_name=region,
                                             interface=self.conf.client.interface)
@@ -70,7 +80,13 @@ class PodClients:
             raise errors.PodUnavailable(region, f"no catalog: {err}") from err
         if not url:
             raise errors.PodUnavailable(region, f"no {service_type} endpoint in the catalog")
+        self._endpoints[key] = (url.rstrip("/"), time.monotonic())
         return url.rstrip("/")
+
+    def forget_endpoints(self) -> None:
+        """The endpoint may have moved: drop the cached catalog and look again."""
+        self._endpoints.clear()
+        self.service_auth.invalidate()
 
     def root(self, region: str, service_type: str) -> str:
         """The endpoint without its version part: http://host:port/v2.1 -> http://host:port.
@@ -118,8 +134,7 @@ class PodClients:
             except (ks_exc.ConnectFailure, ks_exc.DiscoveryFailure) as err:
                 if attempt == 2:
                     raise errors.PodUnavailable(region, str(err)) from err
-                # The endpoint may have moved: drop the cached catalog and look again.
-                self.service_auth.invalidate()
+                self.forget_endpoints()
             except ks_exc.ClientException as err:  # timeouts and other transport failures
                 raise errors.PodUnavailable(region, str(err)) from err
         if resp.status_code < 400 or resp.status_code in expect:

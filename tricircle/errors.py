@@ -9,8 +9,9 @@ class TricircleError(Exception):
 
     def __init__(self, message: str | None = None, *, kind: str | None = None) -> None:
         self.message = message or self.message
-        # The error's name in APIs that carry one (Neutron's "type").
-        self.kind = kind or type(self).__name__
+        # The error's name in APIs that carry one (Neutron's "type"); by default the
+        # name Neutron gives a plain HTTP error of this status (webob's class name).
+        self.kind = kind or f"HTTP{type(self).__name__}"
         super().__init__(self.message)
 
 

@@ -88,10 +88,13 @@ class Api:
         resp = req.get_response(self.app)
         assert resp.status_code < 500, f"{method} {path}: {resp.status} {resp.text[:500]}"
         if resp.status_code >= 400 and not resp.json_body.get("error"):
-            # Ours, in the Nova shape: {"<name>": {"message", "code"}}.
             [(name, fault)] = resp.json_body.items()
-            assert name == faults.NOVA_NAMES[resp.status_code], resp.text
-            assert fault["code"] == resp.status_code and fault["message"], resp.text
+            if path.startswith("/networking"):  # Neutron's shape
+                assert name == "NeutronError" and fault["type"] and fault["message"], resp.text
+                assert fault["detail"] == "", resp.text
+            else:  # Nova's: {"<name>": {"message", "code"}}
+                assert name == faults.NOVA_NAMES[resp.status_code], resp.text
+                assert fault["code"] == resp.status_code and fault["message"], resp.text
         return resp.status_code, (resp.json_body if resp.body else {})
 
 

@@ -13,7 +13,8 @@ from tests.conftest import both_databases
 from tricircle.db import make_engine
 from tricircle.db.models import Base
 
-TABLES = {"pods", "pod_bindings", "routings", "jobs", "list_cursors", "alembic_version"}
+TABLES = {"pods", "pod_bindings", "routings", "jobs", "list_cursors", "networks", "subnets",
+          "ports", "ip_allocations", "alembic_version"}
 
 
 def manage(tmp_path: Path, url: str, *args: str) -> str:
@@ -29,7 +30,7 @@ def test_db_sync_builds_the_schema_the_models_describe(empty_db: str, tmp_path: 
     assert manage(tmp_path, empty_db, "db", "version").strip() == "empty"
     manage(tmp_path, empty_db, "db", "sync")
     manage(tmp_path, empty_db, "db", "sync")  # idempotent
-    assert manage(tmp_path, empty_db, "db", "version").strip() == "0002"
+    assert manage(tmp_path, empty_db, "db", "version").strip() == "0003"
     engine = make_engine(empty_db)
     try:
         assert set(inspect(engine).get_table_names()) == TABLES

@@ -17,6 +17,7 @@ from keystonemiddleware import auth_token
 from oslo_config import cfg
 from oslo_middleware import request_id
 
+from tricircle import policies
 from tricircle.api import admin, compute, faults, network, volume
 from tricircle.api.microversion import Microversion
 from tricircle.api.wsgi import Request, Router
@@ -33,7 +34,10 @@ class ContextMiddleware:
 
     @webob.dec.wsgify(RequestClass=Request)
     def __call__(self, req: Request) -> webob.Response:
-        req.environ["tricircle.context"] = RequestContext.from_environ(req.environ)
+        ctx = RequestContext.from_environ(req.environ)
+        # Admin is what policy says it is (rule context_is_admin), not a role name here.
+        ctx.is_admin = policies.allowed(ctx, "context_is_admin", {})
+        req.environ["tricircle.context"] = ctx
         return req.get_response(self.app)
 
 

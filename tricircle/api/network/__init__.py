@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 from tricircle import db, errors, pods
+from tricircle.api.network import resources as r
 from tricircle.api.wsgi import Request, Router
 from tricircle.policies import authorize
 
 # Only what is really served is listed (clients decide what to call from this).
 EXTENSIONS = [
-    {"alias": "availability_zone", "name": "Availability Zone",
-     "description": "The availability zone extension.", "updated": "2015-01-01T10:00:00-00:00",
-     "links": []},
+    {"alias": alias, "name": name, "description": f"{name}.",
+     "updated": "2015-01-01T10:00:00-00:00", "links": []}
+    for alias, name in (("availability_zone", "Availability Zone"),
+                        ("network_availability_zone", "Network Availability Zone"),
+                        ("standard-attr-description", "standard-attr-description"),
+                        ("standard-attr-timestamp", "Resource timestamps"),
+                        ("standard-attr-revisions", "Resource revision numbers"),
+                        ("net-mtu", "Network MTU"))
 ]
 
 
@@ -48,6 +54,14 @@ ROUTES = {
     "/v2.0/extensions": {"GET": extensions},
     "/v2.0/extensions/{alias}": {"GET": extension},
     "/v2.0/availability_zones": {"GET": availability_zones},
+    "/v2.0/networks": {"GET": r.networks, "POST": r.network_create},
+    "/v2.0/networks/{id}": {"GET": r.network_show, "PUT": r.network_update,
+                            "DELETE": r.network_delete},
+    "/v2.0/subnets": {"GET": r.subnets, "POST": r.subnet_create},
+    "/v2.0/subnets/{id}": {"GET": r.subnet_show, "PUT": r.subnet_update,
+                           "DELETE": r.subnet_delete},
+    "/v2.0/ports": {"GET": r.ports, "POST": r.port_create},
+    "/v2.0/ports/{id}": {"GET": r.port_show, "PUT": r.port_update, "DELETE": r.port_delete},
 }
 
 

@@ -1,0 +1,168 @@
+"""The top network API (Neutron v2.0 shapes and errors), in process against the testbed's
+Keystone, on a database of its own; then through RegionOne with the `openstack` CLI."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from tests.testbed.test_admin_api import make_pods
+from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
+
+NET = "/networking/v2.0"
+
+
+def neutron_error(body: dict) -> str:
+    return body["NeutronError"]["type"]
+
+
+def net(api, name: str = "n1", **extra) -> dict:
+    status, body = api("POST", f"{NET}/networks", {"network": {"name": name, **extra}},
+                       as_="demo")
+    assert status == 201, body
+    return body["network"]
+
+
+def subnet(api, network_id: str, cidr: str, **extra) -> dict:
+    status, body = api("POST", f"{NET}/subnets", {"subnet": {
+        "network_id": network_id, "ip_version": 4, "cidr": cidr, **extra}}, as_="demo")
+    assert status == 201, body
+    return body["subnet"]
+
+
+def test_networks_with_az_hints(api) -> None:
+    make_pods(api)
+    made = net(api, availability_zone_hints=["az1"])
+    assert made["availability_zone_hints"] == ["az1"] and made["status"] == "ACTIVE"
+    assert made["project_id"] == made["tenant_id"] and made["subnets"] == []
+    status, body = api("POST", f"{NET}/networks", {"network": {
+        "availability_zone_hints": ["az9"]}}, as_="demo")
+    assert (status, neutron_error(body)) == (404, "AvailabilityZoneNotFound")
+    for bad in ({"name": 5}, {"admin_state_up": "maybe"}, {"colour": "red"},
+                {"availability_zone_hints": "az1"}, {"name": "x" * 300}, {"mtu": 10}):
+        status, body = api("POST", f"{NET}/networks", {"network": bad}, as_="demo")
+        assert (status, neutron_error(body)) == (400, "HTTPBadRequest"), bad
+    assert api("POST", f"{NET}/networks", raw=b"{oops", as_="demo")[0] == 400
+    assert api("POST", f"{NET}/networks", {"network": {"shared": True}}, as_="demo")[0] == 403
+
+    other = api("POST", f"{NET}/networks", {"network": {"name": "admins"}})[1]["network"]
+    assert [n["id"] for n in api("GET", f"{NET}/networks", as_="demo")[1]["networks"]] == [
+        made["id"]]
+    assert {n["id"] for n in api("GET", f"{NET}/networks")[1]["networks"]} == {
+        made["id"], other["id"]}
+    status, body = api("GET", f"{NET}/networks/{other['id']}", as_="demo")
+    assert (status, neutron_error(body)) == (404, "NetworkNotFound")
+    assert api("GET", f"{NET}/networks?name=n1&fields=id", as_="demo")[1] == {
+        "networks": [{"id": made["id"]}]}
+    status, body = api("PUT", f"{NET}/networks/{made['id']}", {"network": {"name": "n2"}},
+                       as_="demo")
+    assert status == 200 and body["network"]["name"] == "n2"
+    assert body["network"]["revision_number"] == 2
+    assert api("PUT", f"{NET}/networks/{made['id']}", {"network": {
+        "availability_zone_hints": ["az2"]}}, as_="demo")[0] == 400
+    assert api("DELETE", f"{NET}/networks/{made['id']}", as_="demo")[0] == 204
+    assert api("GET", f"{NET}/networks/{made['id']}", as_="demo")[0] == 404
+
+
+def test_subnets_do_ipam_at_the_top(api) -> None:
+    n = net(api)
+    sub = subnet(api, n["id"], "10.0.1.0/24", name="s1")
+    assert sub["gateway_ip"] == "10.0.1.1"
+    assert sub["allocation_pools"] == [{"start": "10.0.1.2", "end": "10.0.1.254"}]
+    assert api("GET", f"{NET}/networks/{n['id']}", as_="demo")[1]["network"]["subnets"] == [
+        sub["id"]]
+    no_gw = subnet(api, n["id"], "10.0.2.0/24", gateway_ip=None)
+    assert no_gw["gateway_ip"] is None
+    assert no_gw["allocation_pools"] == [{"start": "10.0.2.1", "end": "10.0.2.254"}]
+    for bad, kind in (({"cidr": "10.0.1.128/25"}, "InvalidInput"),  # overlaps s1
+                      ({"cidr": "10.0.3.1/24"}, "HTTPBadRequest"),
+                      ({"cidr": "10.0.3.0/24", "ip_version": 6}, "InvalidInput"),
+                      ({"cidr": "10.0.3.0/24", "allocation_pools": [
+                          {"start": "10.0.4.1", "end": "10.0.4.9"}]}, "HTTPBadRequest"),
+                      ({"cidr": "10.0.3.0/24", "ip_version": 5}, "HTTPBadRequest")):
+        status, body = api("POST", f"{NET}/subnets", {"subnet": {
+            "network_id": n["id"], "ip_version": 4, **bad}}, as_="demo")
+        assert (status, neutron_error(body)) == (400, kind), bad
+    status, body = api("POST", f"{NET}/subnets", {"subnet": {
+        "network_id": "nope", "ip_version": 4, "cidr": "10.9.0.0/24"}}, as_="demo")
+    assert (status, neutron_error(body)) == (404, "NetworkNotFound")
+    assert api("POST", f"{NET}/subnets", {"subnet": {"network_id": n["id"]}},
+               as_="demo")[0] == 400
+
+
+def test_ports_get_their_ip_and_mac_at_the_top(api) -> None:
+    n = net(api)
+    sub = subnet(api, n["id"], "10.0.1.0/29")  # .2 to .6 allocatable
+    status, body = api("POST", f"{NET}/ports", {"port": {"network_id": n["id"]}}, as_="demo")
+    assert status == 201
+    port = body["port"]
+    assert port["fixed_ips"] == [{"subnet_id": sub["id"], "ip_address": "10.0.1.2"}]
+    assert port["mac_address"].startswith("fa:16:3e:")
+    fixed = api("POST", f"{NET}/ports", {"port": {"network_id": n["id"], "fixed_ips": [
+        {"ip_address": "10.0.1.5"}], "mac_address": "fa:16:3e:00:00:05"}}, as_="demo")[1]
+    assert fixed["port"]["fixed_ips"][0]["ip_address"] == "10.0.1.5"
+    status, body = api("POST", f"{NET}/ports", {"port": {"network_id": n["id"], "fixed_ips": [
+        {"ip_address": "10.0.1.5"}]}}, as_="demo")
+    assert (status, neutron_error(body)) == (409, "IpAddressAlreadyAllocated")
+    status, body = api("POST", f"{NET}/ports", {"port": {
+        "network_id": n["id"], "mac_address": "fa:16:3e:00:00:05"}}, as_="demo")
+    assert (status, neutron_error(body)) == (409, "MacAddressInUse")
+    status, body = api("POST", f"{NET}/ports", {"port": {"network_id": n["id"], "fixed_ips": [
+        {"ip_address": "10.0.9.9"}]}}, as_="demo")
+    assert status == 400
+    # The gateway may be asked for by a router's interface.
+    gw = api("POST", f"{NET}/ports", {"port": {"network_id": n["id"], "fixed_ips": [
+        {"subnet_id": sub["id"], "ip_address": "10.0.1.1"}]}}, as_="demo")
+    assert gw[0] == 201
+    assert neutron_error(api("DELETE", f"{NET}/networks/{n['id']}", as_="demo")[1]) == \
+        "NetworkInUse"
+    assert neutron_error(api("DELETE", f"{NET}/subnets/{sub['id']}", as_="demo")[1]) == \
+        "SubnetInUse"
+    listed = api("GET", f"{NET}/ports?network_id={n['id']}", as_="demo")[1]["ports"]
+    assert len(listed) == 3
+    for p in listed:
+        assert api("DELETE", f"{NET}/ports/{p['id']}", as_="demo")[0] == 204
+    assert api("DELETE", f"{NET}/networks/{n['id']}", as_="demo")[0] == 204
+
+
+def test_concurrent_ports_never_share_an_address(api) -> None:
+    n = net(api)
+    subnet(api, n["id"], "10.0.1.0/24")
+    results: list[tuple[int, dict]] = []
+
+    def make() -> None:
+        results.append(api("POST", f"{NET}/ports", {"port": {"network_id": n["id"]}},
+                           as_="demo"))
+
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    made = [b["port"]["fixed_ips"][0]["ip_address"] for status, b in results if status == 201]
+    assert len(made) == len(set(made))
+    # A lost race is a clear, retryable conflict, never a 500.
+    assert all(status in (201, 409) for status, _ in results)
+
+
+def test_networks_through_regionone_with_the_cli(testbed, unique: str,
+                                                 cleanup: Callable) -> None:
+    made = openstack("tricircle-demo", "network", "create", "--availability-zone-hint", "az1",
+                     unique)
+    cleanup(lambda: openstack_quiet("tricircle-demo", "network", "delete", made["id"]))
+    assert made["availability_zone_hints"] == ["az1"]
+    sub = openstack("tricircle-demo", "subnet", "create", "--network", made["id"],
+                    "--subnet-range", "10.50.0.0/24", f"{unique}-sub")
+    cleanup(lambda: openstack_quiet("tricircle-demo", "subnet", "delete", sub["id"]))
+    assert sub["gateway_ip"] == "10.50.0.1"
+    port = openstack("tricircle-demo", "port", "create", "--network", made["id"],
+                     "--fixed-ip", "subnet=" + sub["id"] + ",ip-address=10.50.0.9",
+                     f"{unique}-port")
+    cleanup(lambda: openstack_quiet("tricircle-demo", "port", "delete", port["id"]))
+    assert port["fixed_ips"][0]["ip_address"] == "10.50.0.9"
+    assert unique in {n["Name"] for n in openstack("tricircle-demo", "network", "list")}
+    err = openstack_error("tricircle-demo", "network", "create", "--availability-zone-hint",
+                          "az9", f"{unique}-bad")
+    assert "az9" in err
+    openstack_ok("tricircle-demo", "port", "delete", port["id"])
+    openstack_ok("tricircle-demo", "subnet", "delete", sub["id"])
+    openstack_ok("tricircle-demo", "network", "delete", made["id"])

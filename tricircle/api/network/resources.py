@@ -1,0 +1,206 @@
+"""Networks, subnets and ports of the top (Neutron v2.0): parse, call the domain, shape."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import webob
+from sqlalchemy import or_, select
+
+from tricircle import db, networking
+from tricircle.api.network import attributes as a
+from tricircle.api.wsgi import Request, json_response
+from tricircle.db.models import Network, Port, Subnet
+
+NETWORK = {
+    "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
+    "admin_state_up": a.Attr(a.boolean, True), "shared": a.Attr(a.boolean, False),
+    "mtu": a.Attr(a.integer(68, 9216), 1500),
+    "availability_zone_hints": a.Attr(a.list_of(a.string()), list, put=False),
+    "tenant_id": a.Attr(a.string(64), None, put=False),
+    "project_id": a.Attr(a.string(64), None, put=False),
+    "port_security_enabled": a.Attr(a.boolean, True),
+}
+SUBNET = {
+    "network_id": a.Attr(a.string(36), required=True, put=False),
+    "ip_version": a.Attr(a.one_of(4, 6), required=True, put=False),
+    "cidr": a.Attr(a.string(64), required=True, put=False),
+    "gateway_ip": a.Attr(a.nullable(a.string(64)), put=False),
+    "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
+    "enable_dhcp": a.Attr(a.boolean, True),
+    "allocation_pools": a.Attr(a.dict_list("start", "end"), put=False),
+    "host_routes": a.Attr(a.dict_list("destination", "nexthop"), list),
+    "dns_nameservers": a.Attr(a.list_of(a.string(64)), list),
+    "tenant_id": a.Attr(a.string(64), None, put=False),
+    "project_id": a.Attr(a.string(64), None, put=False),
+}
+PORT = {
+    "network_id": a.Attr(a.string(36), required=True, put=False),
+    "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
+    "admin_state_up": a.Attr(a.boolean, True),
+    "mac_address": a.Attr(a.string(32), put=False),
+    "fixed_ips": a.Attr(a.dict_list("subnet_id", "ip_address"), put=False),
+    "device_id": a.Attr(a.string(), ""), "device_owner": a.Attr(a.string(), ""),
+    "tenant_id": a.Attr(a.string(64), None, put=False),
+    "project_id": a.Attr(a.string(64), None, put=False),
+}
+
+# Filters a list understands, per resource: query name -> column.
+FILTERS = {
+    Network: {"id": Network.id, "name": Network.name, "project_id": Network.project_id,
+              "tenant_id": Network.project_id, "shared": Network.shared},
+    Subnet: {"id": Subnet.id, "name": Subnet.name, "network_id": Subnet.network_id,
+             "project_id": Subnet.project_id, "tenant_id": Subnet.project_id,
+             "cidr": Subnet.cidr, "ip_version": Subnet.ip_version},
+    Port: {"id": Port.id, "name": Port.name, "network_id": Port.network_id,
+           "project_id": Port.project_id, "tenant_id": Port.project_id,
+           "device_id": Port.device_id, "device_owner": Port.device_owner,
+           "mac_address": Port.mac_address},
+}
+
+
+def _fields(req: Request, item: dict) -> dict:
+    wanted = req.GET.getall("fields")
+    return {k: v for k, v in item.items() if k in wanted} if wanted else item
+
+
+def _list(req: Request, model: Any, key: str, shape: Callable) -> dict:
+    ctx = req.context
+    query = select(model).order_by(model.created_at, model.id)
+    for name, column in FILTERS[model].items():
+        values = req.GET.getall(name)
+        if values:
+            if column.type.python_type is bool:
+                values = [v.lower() == "true" for v in values]
+            query = query.where(column.in_(values))
+    if not ctx.is_admin:
+        mine = model.project_id == ctx.project_id
+        if model is Network:
+            mine = or_(mine, Network.shared.is_(True))
+        query = query.where(mine)
+    with db.transaction() as s:
+        return {key: [_fields(req, shape(s, x)) for x in s.scalars(query)]}
+
+
+def _body(req: Request, key: str, spec: dict, create: bool) -> dict:
+    return a.parse(spec, req.json_body(key), create=create)
+
+
+# -- networks ----------------------------------------------------------------------------
+
+def networks(req: Request) -> dict:
+    return _list(req, Network, "networks", networking.network_dict)
+
+
+def network_create(req: Request) -> webob.Response:
+    values = _body(req, "network", NETWORK, create=True)
+    values.pop("port_security_enabled")
+    with db.transaction() as s:
+        net = networking.create_network(s, req.context, values)
+        return json_response({"network": networking.network_dict(s, net)}, status=201)
+
+
+def network_show(req: Request) -> dict:
+    with db.transaction() as s:
+        net = networking.get_network(s, req.context, req.urlvars["id"])
+        return {"network": _fields(req, networking.network_dict(s, net))}
+
+
+def network_update(req: Request) -> dict:
+    values = _body(req, "network", NETWORK, create=False)
+    values.pop("port_security_enabled", None)
+    with db.transaction() as s:
+        net = networking.get_network(s, req.context, req.urlvars["id"])
+        networking.update_network(s, req.context, net, values)
+        s.flush()
+        return {"network": networking.network_dict(s, net)}
+
+
+def network_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        networking.delete_network(s, req.context,
+                                  networking.get_network(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)
+
+
+# -- subnets -----------------------------------------------------------------------------
+
+def subnets(req: Request) -> dict:
+    return _list(req, Subnet, "subnets", lambda s, x: networking.subnet_dict(x))
+
+
+def subnet_create(req: Request) -> webob.Response:
+    body = req.json_body("subnet")
+    values = a.parse(SUBNET, body, create=True)
+    if "gateway_ip" not in body:
+        values.pop("gateway_ip")  # absent: the default gateway; null: no gateway
+    with db.transaction() as s:
+        sub = networking.create_subnet(s, req.context, values)
+        return json_response({"subnet": networking.subnet_dict(sub)}, status=201)
+
+
+def subnet_show(req: Request) -> dict:
+    with db.transaction() as s:
+        sub = networking.get_subnet(s, req.context, req.urlvars["id"])
+        return {"subnet": _fields(req, networking.subnet_dict(sub))}
+
+
+def subnet_update(req: Request) -> dict:
+    values = _body(req, "subnet", SUBNET, create=False)
+    with db.transaction() as s:
+        sub = networking.get_subnet(s, req.context, req.urlvars["id"])
+        networking.owned(req.context, sub.project_id, "update_subnet")
+        for key, value in values.items():
+            setattr(sub, key, value)
+        sub.revision_number += 1
+        s.flush()
+        return {"subnet": networking.subnet_dict(sub)}
+
+
+def subnet_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        networking.delete_subnet(s, req.context,
+                                 networking.get_subnet(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)
+
+
+# -- ports -------------------------------------------------------------------------------
+
+def ports(req: Request) -> dict:
+    return _list(req, Port, "ports", networking.port_dict)
+
+
+def port_create(req: Request) -> webob.Response:
+    body = req.json_body("port")
+    values = a.parse(PORT, body, create=True)
+    if "fixed_ips" not in body:
+        values.pop("fixed_ips")
+    with db.transaction() as s:
+        port = networking.create_port(s, req.context, values)
+        return json_response({"port": networking.port_dict(s, port)}, status=201)
+
+
+def port_show(req: Request) -> dict:
+    with db.transaction() as s:
+        port = networking.get_port(s, req.context, req.urlvars["id"])
+        return {"port": _fields(req, networking.port_dict(s, port))}
+
+
+def port_update(req: Request) -> dict:
+    values = _body(req, "port", PORT, create=False)
+    with db.transaction() as s:
+        port = networking.get_port(s, req.context, req.urlvars["id"])
+        networking.owned(req.context, port.project_id, "update_port")
+        for key, value in values.items():
+            setattr(port, key, value)
+        port.revision_number += 1
+        s.flush()
+        return {"port": networking.port_dict(s, port)}
+
+
+def port_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        networking.delete_port(s, req.context,
+                               networking.get_port(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)
+
