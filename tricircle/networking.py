@@ -100,14 +100,18 @@ def create_network(s: Session, ctx: RequestContext, values: dict) -> Network:
     return net
 
 
-def update_network(s: Session, ctx: RequestContext, net: Network, values: dict) -> None:
-    owned(ctx, net.project_id, "update_network")
-    if "shared" in values and not ctx.is_admin:
-        raise errors.Forbidden("Policy doesn't allow update_network:shared to be performed.",
+def update(s: Session, ctx: RequestContext, obj: Network | Subnet | Port,
+           values: dict) -> None:
+    """Change an object's attributes (already checked), as its project or an admin."""
+    what = f"update_{type(obj).__name__.lower()}"
+    owned(ctx, obj.project_id, what)
+    if isinstance(obj, Network) and "shared" in values and not ctx.is_admin:
+        raise errors.Forbidden(f"Policy doesn't allow {what}:shared to be performed.",
                                kind="PolicyNotAuthorized")
     for key, value in values.items():
-        setattr(net, key, value)
-    net.revision_number += 1
+        setattr(obj, key, value)
+    obj.revision_number += 1
+    s.flush()
 
 
 def delete_network(s: Session, ctx: RequestContext, net: Network) -> None:

@@ -70,6 +70,12 @@ def test_subnets_do_ipam_at_the_top(api) -> None:
     assert sub["allocation_pools"] == [{"start": "10.0.1.2", "end": "10.0.1.254"}]
     assert api("GET", f"{NET}/networks/{n['id']}", as_="demo")[1]["network"]["subnets"] == [
         sub["id"]]
+    status, body = api("PUT", f"{NET}/subnets/{sub['id']}", {"subnet": {"name": "s1b"}},
+                       as_="demo")
+    assert (status, body["subnet"]["name"], body["subnet"]["revision_number"]) == (
+        200, "s1b", 2)
+    assert api("PUT", f"{NET}/subnets/{sub['id']}", {"subnet": {"cidr": "10.9.0.0/24"}},
+               as_="demo")[0] == 400
     no_gw = subnet(api, n["id"], "10.0.2.0/24", gateway_ip=None)
     assert no_gw["gateway_ip"] is None
     assert no_gw["allocation_pools"] == [{"start": "10.0.2.1", "end": "10.0.2.254"}]
@@ -97,6 +103,11 @@ def test_ports_get_their_ip_and_mac_at_the_top(api) -> None:
     port = body["port"]
     assert port["fixed_ips"] == [{"subnet_id": sub["id"], "ip_address": "10.0.1.2"}]
     assert port["mac_address"].startswith("fa:16:3e:")
+    status, body = api("PUT", f"{NET}/ports/{port['id']}", {"port": {
+        "name": "vm-port", "device_id": "vm-1"}}, as_="demo")
+    assert (status, body["port"]["name"], body["port"]["status"]) == (200, "vm-port",
+                                                                      "ACTIVE")
+    assert api("PUT", f"{NET}/ports/{port['id']}", {"port": {"name": "x"}})[0] == 200  # admin
     fixed = api("POST", f"{NET}/ports", {"port": {"network_id": n["id"], "fixed_ips": [
         {"ip_address": "10.0.1.5"}], "mac_address": "fa:16:3e:00:00:05"}}, as_="demo")[1]
     assert fixed["port"]["fixed_ips"][0]["ip_address"] == "10.0.1.5"

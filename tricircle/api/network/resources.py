@@ -111,8 +111,7 @@ def network_update(req: Request) -> dict:
     values.pop("port_security_enabled", None)
     with db.transaction() as s:
         net = networking.get_network(s, req.context, req.urlvars["id"])
-        networking.update_network(s, req.context, net, values)
-        s.flush()
+        networking.update(s, req.context, net, values)
         return {"network": networking.network_dict(s, net)}
 
 
@@ -149,11 +148,7 @@ def subnet_update(req: Request) -> dict:
     values = _body(req, "subnet", SUBNET, create=False)
     with db.transaction() as s:
         sub = networking.get_subnet(s, req.context, req.urlvars["id"])
-        networking.owned(req.context, sub.project_id, "update_subnet")
-        for key, value in values.items():
-            setattr(sub, key, value)
-        sub.revision_number += 1
-        s.flush()
+        networking.update(s, req.context, sub, values)
         return {"subnet": networking.subnet_dict(sub)}
 
 
@@ -190,11 +185,7 @@ def port_update(req: Request) -> dict:
     values = _body(req, "port", PORT, create=False)
     with db.transaction() as s:
         port = networking.get_port(s, req.context, req.urlvars["id"])
-        networking.owned(req.context, port.project_id, "update_port")
-        for key, value in values.items():
-            setattr(port, key, value)
-        port.revision_number += 1
-        s.flush()
+        networking.update(s, req.context, port, values)
         return {"port": networking.port_dict(s, port)}
 
 
