@@ -78,6 +78,21 @@ routing_opts = [
                       "(its creator is presumed dead). Longer than any pod call."),
 ]
 
+l3_opts = [
+    cfg.StrOpt("bridge_physical_network", default="bridge",
+               help="The pods' physical network that carries the bridge VLANs (a name in "
+                    "their ML2 network_vlan_ranges)."),
+    cfg.StrOpt("bridge_vlan_range", default="2001:3000",
+               regex=r"^\d+:\d+$",
+               help="first:last VLAN ids Tricircle hands out, one per project with a router "
+                    "spanning pods. Must lie inside the pods' range for that network."),
+    cfg.StrOpt("bridge_cidr_pool", default="100.0.0.0/9",
+               help="Each project's bridge CIDR is a /bridge_prefixlen of this pool."),
+    cfg.IntOpt("bridge_prefixlen", default=24, min=8, max=30,
+               help="Prefix length of a bridge CIDR (room for one bridge IP per router "
+                    "and pod)."),
+]
+
 service_credentials_group = "service_credentials"
 
 
@@ -89,6 +104,7 @@ def register(conf: cfg.ConfigOpts = CONF) -> None:
     conf.register_opts(xjob_opts, group="xjob")
     conf.register_opts(routing_opts, group="routing")
     conf.register_opts(compute_opts, group="compute")
+    conf.register_opts(l3_opts, group="l3")
     # Tricircle's own account: provider (bridge) networks, cross-project listings.
     ks_loading.register_auth_conf_options(conf, service_credentials_group)
     ks_loading.register_session_conf_options(conf, service_credentials_group)
@@ -108,6 +124,7 @@ def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
         ("xjob", xjob_opts),
         ("routing", routing_opts),
         ("compute", compute_opts),
+        ("l3", l3_opts),
         (service_credentials_group, _service_credential_opts()),
     ]
 

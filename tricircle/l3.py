@@ -50,12 +50,24 @@ def extra_routes(attached: Mapping[str, Sequence[str]], bridge_ips: Mapping[str,
 
     attached: pod -> tenant CIDRs of the router's interfaces in that pod;
     bridge_ips: pod -> the bottom router's bridge IP in that pod.
-    A pod without a bridge IP yet is neither reached nor given routes.
+    A pod without a bridge IP yet is neither reached nor given routes. A user route goes
+    as given to the pod whose attached CIDR holds its nexthop, and to the other pods via
+    that pod's bridge IP (a nexthop on no attached CIDR reaches nobody: it is dropped).
     """
+    def pod_of(ip: str) -> str | None:
+        addr = ipam.parse_ip(ip)
+        return next((pod for pod, cidrs in attached.items()
+                     if any(addr in ipam.parse_cidr(c) for c in cidrs)), None)
+
     out = {}
     for pod in bridge_ips:
         routes = {(cidr, bridge_ips[other]) for other, cidrs in attached.items()
                   if other != pod and other in bridge_ips for cidr in cidrs}
-        routes |= {(r["destination"], r["nexthop"]) for r in user_routes}
+        for r in user_routes:
+            home = pod_of(r["nexthop"])
+            if home == pod:
+                routes.add((r["destination"], r["nexthop"]))
+            elif home in bridge_ips:
+                routes.add((r["destination"], bridge_ips[home]))
         out[pod] = [{"destination": d, "nexthop": n} for d, n in sorted(routes)]
     return out

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tricircle import errors, ipam, pods
+from tricircle import errors, ipam, jobs, pods
 from tricircle.context import RequestContext
-from tricircle.db.models import IPAllocation, Network, Port, Subnet
+from tricircle.db.models import IPAllocation, Network, Port, Router, Routing, Subnet
 
 
-def _iso(value: dt.datetime) -> str:
+def iso(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -57,6 +57,14 @@ def owned(ctx: RequestContext, project_id: str, what: str) -> None:
                                kind="PolicyNotAuthorized")
 
 
+def remove_bottoms(s: Session, resource_type: str, top_ids: list[str]) -> None:
+    """Queue the removal of the pods' copies of top objects being deleted."""
+    for row in s.scalars(select(Routing).where(Routing.resource_type == resource_type,
+                                               Routing.top_id.in_(top_ids))):
+        jobs.enqueue(s, "delete_bottom", {"pod_id": row.pod_id, "top_id": row.top_id,
+                                          "resource_type": resource_type}, row.project_id)
+
+
 # -- networks ---------------------------------------------------------------------------
 
 def network_dict(s: Session, net: Network) -> dict:
@@ -69,8 +77,8 @@ def network_dict(s: Session, net: Network) -> dict:
             "availability_zones": net.az_hints, "router:external": False,
             "port_security_enabled": True, "ipv4_address_scope": None,
             "ipv6_address_scope": None, "l2_adjacency": True, "tags": [],
-            "revision_number": net.revision_number, "created_at": _iso(net.created_at),
-            "updated_at": _iso(net.updated_at)}
+            "revision_number": net.revision_number, "created_at": iso(net.created_at),
+            "updated_at": iso(net.updated_at)}
 
 
 def check_az_hints(s: Session, hints: list[str]) -> None:
@@ -81,12 +89,19 @@ def check_az_hints(s: Session, hints: list[str]) -> None:
                                   kind="AvailabilityZoneNotFound")
 
 
-def create_network(s: Session, ctx: RequestContext, values: dict) -> Network:
-    project = values.pop("project_id") or values.pop("tenant_id") or ctx.project_id
+def project_for(ctx: RequestContext, values: dict, what: str) -> str:
+    """The project a new object belongs to: the caller's, or one an admin names."""
+    project = values.pop("project_id", None) or values.pop("tenant_id", None) \
+        or ctx.project_id
     values.pop("tenant_id", None)
     if project != ctx.project_id and not ctx.is_admin:
-        raise errors.Forbidden("Only admins may create a network for another project.",
+        raise errors.Forbidden(f"Policy doesn't allow {what} to be performed.",
                                kind="PolicyNotAuthorized")
+    return project
+
+
+def create_network(s: Session, ctx: RequestContext, values: dict) -> Network:
+    project = project_for(ctx, values, "create_network")
     if values.get("shared") and not ctx.is_admin:
         raise errors.Forbidden("Policy doesn't allow create_network:shared to be "
                                "performed.", kind="PolicyNotAuthorized")
@@ -100,7 +115,7 @@ def create_network(s: Session, ctx: RequestContext, values: dict) -> Network:
     return net
 
 
-def update(s: Session, ctx: RequestContext, obj: Network | Subnet | Port,
+def update(s: Session, ctx: RequestContext, obj: Network | Subnet | Port | Router,
            values: dict) -> None:
     """Change an object's attributes (already checked), as its project or an admin."""
     what = f"update_{type(obj).__name__.lower()}"
@@ -122,9 +137,12 @@ def delete_network(s: Session, ctx: RequestContext, net: Network) -> None:
         raise errors.Conflict(f"Unable to complete operation on network {net.id}. There are "
                               "one or more ports still in use on the network.",
                               kind="NetworkInUse")
+    subnets = list(s.scalars(select(Subnet.id).where(Subnet.network_id == net.id)))
     # Subnets first: with no relationships declared, the unit of work cannot order them.
     s.execute(Subnet.__table__.delete().where(Subnet.network_id == net.id))
     s.delete(net)
+    remove_bottoms(s, "subnet", subnets)
+    remove_bottoms(s, "network", [net.id])
 
 
 # -- subnets ----------------------------------------------------------------------------
@@ -138,7 +156,7 @@ def subnet_dict(sub: Subnet) -> dict:
             "dns_nameservers": sub.dns_nameservers, "ipv6_ra_mode": None,
             "ipv6_address_mode": None, "subnetpool_id": None, "service_types": [],
             "tags": [], "revision_number": sub.revision_number,
-            "created_at": _iso(sub.created_at), "updated_at": _iso(sub.updated_at)}
+            "created_at": iso(sub.created_at), "updated_at": iso(sub.updated_at)}
 
 
 def create_subnet(s: Session, ctx: RequestContext, values: dict) -> Subnet:
@@ -180,6 +198,7 @@ def delete_subnet(s: Session, ctx: RequestContext, sub: Subnet) -> None:
                               "more ports have an IP allocation from this subnet.",
                               kind="SubnetInUse")
     s.delete(sub)
+    remove_bottoms(s, "subnet", [sub.id])
 
 
 # -- ports ------------------------------------------------------------------------------
@@ -195,8 +214,8 @@ def port_dict(s: Session, port: Port) -> dict:
             "device_owner": port.device_owner, "fixed_ips": ips, "security_groups": [],
             "allowed_address_pairs": [], "extra_dhcp_opts": [], "binding:vnic_type": "normal",
             "port_security_enabled": True, "tags": [],
-            "revision_number": port.revision_number, "created_at": _iso(port.created_at),
-            "updated_at": _iso(port.updated_at)}
+            "revision_number": port.revision_number, "created_at": iso(port.created_at),
+            "updated_at": iso(port.updated_at)}
 
 
 def _allocations(s: Session, net: Network, fixed_ips: list[dict] | None) -> list[tuple]:
@@ -271,5 +290,10 @@ def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
 
 def delete_port(s: Session, ctx: RequestContext, port: Port) -> None:
     owned(ctx, port.project_id, "delete_port")
+    if port.device_owner == "network:router_interface":
+        raise errors.Conflict(f"Port {port.id} cannot be deleted directly via the port API: "
+                              "has device owner network:router_interface.",
+                              kind="ServicePortInUse")
     s.execute(IPAllocation.__table__.delete().where(IPAllocation.port_id == port.id))
     s.delete(port)
+    remove_bottoms(s, "port", [port.id])

@@ -26,6 +26,11 @@ def write_config() -> None:
         "keystone_authtoken": confs.authtoken("tricircle", layout.TOP_REGION),
         "service_credentials": account,
         "client": {"top_region": layout.TOP_REGION},
+        # The pods' ML2 VLAN range for bridges (tb/pod.py) is Tricircle's to hand out.
+        "l3": {"bridge_physical_network": layout.BRIDGE_PHYSNET,
+               "bridge_vlan_range": f"{layout.BRIDGE_VLANS[0]}:{layout.BRIDGE_VLANS[1]}"},
+        # A pod that comes back is retried within seconds, not minutes.
+        "xjob": {"backoff_max": 5},
     })
 
 

@@ -104,3 +104,15 @@ def test_routes_keep_the_users_and_skip_pods_without_a_bridge_yet() -> None:
     routes = l3.extra_routes({"Pod1": ["10.0.1.0/24"], "Pod2": ["10.0.2.0/24"]},
                              {"Pod1": "100.0.0.2"}, user)
     assert routes == {"Pod1": user}
+
+
+def test_a_user_route_reaches_its_nexthop_pod_through_the_bridge() -> None:
+    user = [{"destination": "192.168.0.0/24", "nexthop": "10.0.2.5"},
+            {"destination": "172.16.0.0/16", "nexthop": "10.9.9.9"}]  # on no interface
+    routes = l3.extra_routes({"Pod1": ["10.0.1.0/24"], "Pod2": ["10.0.2.0/24"]},
+                             {"Pod1": "100.0.0.2", "Pod2": "100.0.0.3"}, user)
+    assert routes == {
+        "Pod1": [{"destination": "10.0.2.0/24", "nexthop": "100.0.0.3"},
+                 {"destination": "192.168.0.0/24", "nexthop": "100.0.0.3"}],
+        "Pod2": [{"destination": "10.0.1.0/24", "nexthop": "100.0.0.2"},
+                 {"destination": "192.168.0.0/24", "nexthop": "10.0.2.5"}]}

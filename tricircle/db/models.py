@@ -183,3 +183,47 @@ class IPAllocation(Base):
                                          index=True)
     subnet_id: Mapped[str] = mapped_column(ForeignKey("subnets.id"), index=True)
     ip_address: Mapped[str] = mapped_column(String(64))
+
+
+class Router(Base):
+    """A top router. Its interfaces are top ports (device_owner network:router_interface);
+    in each pod where it has one, a bottom router stands for it (routing table)."""
+    __tablename__ = "routers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    admin_state_up: Mapped[bool] = mapped_column(default=True)
+    routes: Mapped[list] = mapped_column(JSON, default=list)  # the user's extra routes
+    revision_number: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Bridge(Base):
+    """A project's bridge: one VLAN (unique on its physical network) and one CIDR (unique),
+    the same in every pod. Held while the project has a bridge port."""
+    __tablename__ = "bridges"
+    __table_args__ = (UniqueConstraint("physical_network", "vlan"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(String(64), unique=True)
+    physical_network: Mapped[str] = mapped_column(String(64))
+    vlan: Mapped[int] = mapped_column(Integer)
+    cidr: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BridgePort(Base):
+    """The bridge IP of a top router in a pod, allocated at the top."""
+    __tablename__ = "bridge_ports"
+    __table_args__ = (UniqueConstraint("router_id", "pod_id"),
+                      UniqueConstraint("bridge_id", "ip_address"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    bridge_id: Mapped[str] = mapped_column(ForeignKey("bridges.id"), index=True)
+    router_id: Mapped[str] = mapped_column(String(36))
+    pod_id: Mapped[str] = mapped_column(ForeignKey("pods.pod_id"), index=True)
+    ip_address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -19,7 +19,7 @@ def index(req: Request) -> dict:
         if status not in jobs.STATUSES:
             raise errors.BadRequest(f"status must be one of {', '.join(jobs.STATUSES)}.")
         query = query.where(Job.status == status)
-    for field in ("type", "project_id"):
+    for field in ("type", "project_id", "resource_key"):
         if field in req.GET:
             query = query.where(getattr(Job, field) == req.GET[field])
     with db.transaction() as s:

@@ -15,7 +15,11 @@ EXTENSIONS = [
                         ("standard-attr-description", "standard-attr-description"),
                         ("standard-attr-timestamp", "Resource timestamps"),
                         ("standard-attr-revisions", "Resource revision numbers"),
-                        ("net-mtu", "Network MTU"))
+                        ("net-mtu", "Network MTU"),
+                        ("router", "Neutron L3 Router"),
+                        ("extraroute", "Neutron Extra Route"),
+                        ("extraroute-atomic", "Atomically add/remove extra routes"),
+                        ("router_availability_zone", "Router Availability Zone"))
 ]
 
 
@@ -62,6 +66,13 @@ ROUTES = {
                            "DELETE": r.subnet_delete},
     "/v2.0/ports": {"GET": r.ports, "POST": r.port_create},
     "/v2.0/ports/{id}": {"GET": r.port_show, "PUT": r.port_update, "DELETE": r.port_delete},
+    "/v2.0/routers": {"GET": r.routers_list, "POST": r.router_create},
+    "/v2.0/routers/{id}": {"GET": r.router_show, "PUT": r.router_update,
+                           "DELETE": r.router_delete},
+    "/v2.0/routers/{id}/add_router_interface": {"PUT": r.router_add_interface},
+    "/v2.0/routers/{id}/remove_router_interface": {"PUT": r.router_remove_interface},
+    "/v2.0/routers/{id}/add_extraroutes": {"PUT": r.router_add_routes},
+    "/v2.0/routers/{id}/remove_extraroutes": {"PUT": r.router_remove_routes},
 }
 
 

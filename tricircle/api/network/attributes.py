@@ -62,6 +62,22 @@ def dict_list(*keys: str) -> Check:
     return check
 
 
+def routes(name: str, value: Any) -> Any:
+    """A list of {destination, nexthop}, both strings (their syntax is checked later)."""
+    dict_list("destination", "nexthop")(name, value)
+    for v in value:
+        if set(v) != {"destination", "nexthop"} or not all(
+                isinstance(x, str) for x in v.values()):
+            raise bad(name, value, "each route needs a destination and a nexthop")
+    return value
+
+
+def any_dict(name: str, value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise bad(name, value, f"'{str(value)[:50]}' is not a dictionary")
+    return value
+
+
 def nullable(inner: Check) -> Check:
     def check(name: str, value: Any) -> Any:
         return None if value is None else inner(name, value)

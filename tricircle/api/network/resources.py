@@ -1,4 +1,4 @@
-"""Networks, subnets and ports of the top (Neutron v2.0): parse, call the domain, shape."""
+"""Networks, subnets, ports and routers of the top (Neutron v2.0): parse, call the domain, shape."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,10 +7,10 @@ from typing import Any
 import webob
 from sqlalchemy import or_, select
 
-from tricircle import db, networking
+from tricircle import db, networking, routers
 from tricircle.api.network import attributes as a
 from tricircle.api.wsgi import Request, json_response
-from tricircle.db.models import Network, Port, Subnet
+from tricircle.db.models import Network, Port, Router, Subnet
 
 NETWORK = {
     "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
@@ -44,6 +44,16 @@ PORT = {
     "tenant_id": a.Attr(a.string(64), None, put=False),
     "project_id": a.Attr(a.string(64), None, put=False),
 }
+ROUTER = {
+    "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
+    "admin_state_up": a.Attr(a.boolean, True),
+    "external_gateway_info": a.Attr(a.nullable(a.any_dict), None),
+    "routes": a.Attr(a.routes, list, post=False),
+    "availability_zone_hints": a.Attr(a.list_of(a.string()), list, put=False),
+    "tenant_id": a.Attr(a.string(64), None, put=False),
+    "project_id": a.Attr(a.string(64), None, put=False),
+}
+ROUTES = {"routes": a.Attr(a.routes, required=True)}
 
 # Filters a list understands, per resource: query name -> column.
 FILTERS = {
@@ -56,6 +66,8 @@ FILTERS = {
            "project_id": Port.project_id, "tenant_id": Port.project_id,
            "device_id": Port.device_id, "device_owner": Port.device_owner,
            "mac_address": Port.mac_address},
+    Router: {"id": Router.id, "name": Router.name, "project_id": Router.project_id,
+             "tenant_id": Router.project_id},
 }
 
 
@@ -195,3 +207,65 @@ def port_delete(req: Request) -> webob.Response:
                                networking.get_port(s, req.context, req.urlvars["id"]))
     return json_response(None, status=204)
 
+
+
+# -- routers -----------------------------------------------------------------------------
+
+def routers_list(req: Request) -> dict:
+    return _list(req, Router, "routers", routers.router_dict)
+
+
+def router_create(req: Request) -> webob.Response:
+    values = _body(req, "router", ROUTER, create=True)
+    with db.transaction() as s:
+        router = routers.create_router(s, req.context, values)
+        return json_response({"router": routers.router_dict(s, router)}, status=201)
+
+
+def router_show(req: Request) -> dict:
+    with db.transaction() as s:
+        router = routers.get_router(s, req.context, req.urlvars["id"])
+        return {"router": _fields(req, routers.router_dict(s, router))}
+
+
+def router_update(req: Request) -> dict:
+    values = _body(req, "router", ROUTER, create=False)
+    with db.transaction() as s:
+        router = routers.get_router(s, req.context, req.urlvars["id"])
+        routers.update_router(s, req.context, router, values)
+        return {"router": routers.router_dict(s, router)}
+
+
+def router_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        routers.delete_router(s, req.context,
+                              routers.get_router(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)
+
+
+def router_add_interface(req: Request) -> dict:
+    with db.transaction() as s:
+        router = routers.get_router(s, req.context, req.urlvars["id"])
+        return routers.add_interface(s, req.context, router, req.json_body())
+
+
+def router_remove_interface(req: Request) -> dict:
+    with db.transaction() as s:
+        router = routers.get_router(s, req.context, req.urlvars["id"])
+        return routers.remove_interface(s, req.context, router, req.json_body())
+
+
+def _change_routes(req: Request, add: bool) -> dict:
+    routes = _body(req, "router", ROUTES, create=True)["routes"]
+    with db.transaction() as s:
+        router = routers.get_router(s, req.context, req.urlvars["id"])
+        routers.change_routes(s, req.context, router, routes, add)
+        return {"router": routers.router_dict(s, router)}
+
+
+def router_add_routes(req: Request) -> dict:
+    return _change_routes(req, add=True)
+
+
+def router_remove_routes(req: Request) -> dict:
+    return _change_routes(req, add=False)

@@ -1,0 +1,151 @@
+"""Top routers and interfaces (Neutron v2.0 shapes and errors), in process against the
+testbed's Keystone on a database of the test's own: what is refused is refused before
+anything is made, and what is accepted is the top state plus one queued job."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.testbed.test_admin_api import make_pods
+from tests.testbed.test_network_api import NET, neutron_error, subnet
+from tricircle import db
+from tricircle.db.models import Bridge, BridgePort, Job, Port
+
+
+def router(api, name: str = "r1", as_: str = "demo") -> dict:
+    status, body = api("POST", f"{NET}/routers", {"router": {"name": name}}, as_=as_)
+    assert status == 201, body
+    return body["router"]
+
+
+def network(api, hints: list[str], as_: str = "demo") -> dict:
+    status, body = api("POST", f"{NET}/networks", {"network": {
+        "availability_zone_hints": hints}}, as_=as_)
+    assert status == 201, body
+    return body["network"]
+
+
+def add(api, router_id: str, as_: str = "demo", **body) -> tuple[int, dict]:
+    return api("PUT", f"{NET}/routers/{router_id}/add_router_interface", body, as_=as_)
+
+
+def remove(api, router_id: str, as_: str = "demo", **body) -> tuple[int, dict]:
+    return api("PUT", f"{NET}/routers/{router_id}/remove_router_interface", body, as_=as_)
+
+
+def counts() -> dict[str, int]:
+    with db.transaction() as s:
+        return {m.__name__: s.scalar(select(func.count()).select_from(m))
+                for m in (Port, Bridge, BridgePort, Job)}
+
+
+def test_routers_are_neutrons(api) -> None:
+    made = router(api)
+    assert made["status"] == "ACTIVE" and made["routes"] == []
+    assert made["external_gateway_info"] is None and made["project_id"] == made["tenant_id"]
+    status, body = api("GET", f"{NET}/routers?name=r1", as_="demo")
+    assert status == 200 and [r["id"] for r in body["routers"]] == [made["id"]]
+    assert api("GET", f"{NET}/routers", as_="admin")[1]["routers"][0]["id"] == made["id"]
+    status, body = api("PUT", f"{NET}/routers/{made['id']}", {"router": {"name": "r2"}},
+                       as_="demo")
+    assert (status, body["router"]["name"], body["router"]["revision_number"]) == (200, "r2", 2)
+    for bad in ({"name": 7}, {"routes": [{"destination": "10.0.0.0/24"}]},
+                {"external_gateway_info": {"network_id": "x"}}, {"colour": "red"}):
+        status, body = api("PUT", f"{NET}/routers/{made['id']}", {"router": bad}, as_="demo")
+        assert status == 400 and neutron_error(body) in ("HTTPBadRequest", "BadRequest"), bad
+    status, body = api("POST", f"{NET}/routers", {"router": {"routes": []}}, as_="demo")
+    assert (status, neutron_error(body)) == (400, "HTTPBadRequest")
+    theirs = router(api, "admins", as_="admin")
+    status, body = api("GET", f"{NET}/routers/{theirs['id']}", as_="demo")
+    assert (status, neutron_error(body)) == (404, "RouterNotFound")
+    assert api("DELETE", f"{NET}/routers/{theirs['id']}", as_="demo")[0] == 404
+    assert api("DELETE", f"{NET}/routers/{made['id']}", as_="demo")[0] == 204
+    assert api("GET", f"{NET}/routers/{made['id']}", as_="demo")[0] == 404
+
+
+def test_a_network_without_one_az_hint_cannot_join_a_router(api) -> None:
+    make_pods(api)
+    r = router(api)
+    for hints in ([], ["az1", "az2"]):
+        sub = subnet(api, network(api, hints)["id"], "10.1.0.0/24")
+        before = counts()
+        status, body = add(api, r["id"], subnet_id=sub["id"])
+        assert (status, neutron_error(body)) == (400, "BadRequest"), body
+        assert "availability zone hint" in body["NeutronError"]["message"]
+        assert counts() == before  # nothing made: no port, no bridge, no job
+        api("DELETE", f"{NET}/subnets/{sub['id']}", as_="demo")
+
+
+def test_interface_rules(api) -> None:
+    make_pods(api)
+    r = router(api)
+    net1 = network(api, ["az1"])
+    s1 = subnet(api, net1["id"], "10.0.1.0/24")
+    s1b = subnet(api, network(api, ["az1"])["id"], "10.0.1.128/25")
+    no_gw = subnet(api, network(api, ["az2"])["id"], "10.0.9.0/24", gateway_ip=None)
+    for body, status, kind in (
+            ({}, 400, "BadRequest"),
+            ({"subnet_id": s1["id"], "port_id": "x"}, 400, "BadRequest"),
+            ({"subnet_id": 5}, 400, "BadRequest"),
+            ({"router": "x"}, 400, "HTTPBadRequest"),
+            ({"subnet_id": "nope"}, 404, "SubnetNotFound"),
+            ({"port_id": "nope"}, 404, "PortNotFound"),
+            ({"subnet_id": no_gw["id"]}, 400, "BadRequest")):
+        got, err = add(api, r["id"], **body)
+        assert (got, neutron_error(err)) == (status, kind), body
+    status, info = add(api, r["id"], subnet_id=s1["id"])
+    assert status == 200 and info["subnet_id"] == s1["id"] and info["id"] == r["id"]
+    port = api("GET", f"{NET}/ports/{info['port_id']}", as_="demo")[1]["port"]
+    assert port["device_owner"] == "network:router_interface" and port["device_id"] == r["id"]
+    assert port["fixed_ips"] == [{"subnet_id": s1["id"], "ip_address": "10.0.1.1"}]
+    assert add(api, r["id"], subnet_id=s1["id"])[0] == 400  # already attached
+    status, body = add(api, r["id"], subnet_id=s1b["id"])
+    assert status == 400 and "overlaps" in body["NeutronError"]["message"]
+    status, body = api("DELETE", f"{NET}/ports/{info['port_id']}", as_="demo")
+    assert (status, neutron_error(body)) == (409, "ServicePortInUse")
+    status, body = api("DELETE", f"{NET}/routers/{r['id']}", as_="demo")
+    assert (status, neutron_error(body)) == (409, "RouterInUse")
+    theirs = router(api, "admins", as_="admin")
+    assert add(api, theirs["id"], subnet_id=s1["id"])[0] == 404  # demo cannot see it
+    shown = api("GET", f"{NET}/routers/{r['id']}", as_="demo")[1]["router"]
+    assert shown["status"] == "ALLOCATING" and shown["availability_zones"] == ["az1"]
+
+    # Routes: the nexthop must be on an attached subnet.
+    status, body = api("PUT", f"{NET}/routers/{r['id']}", {"router": {"routes": [
+        {"destination": "192.168.0.0/24", "nexthop": "10.9.9.9"}]}}, as_="demo")
+    assert (status, neutron_error(body)) == (400, "InvalidRoutes")
+    route = {"destination": "192.168.0.0/24", "nexthop": "10.0.1.9"}
+    status, body = api("PUT", f"{NET}/routers/{r['id']}/add_extraroutes",
+                       {"router": {"routes": [route]}}, as_="demo")
+    assert status == 200 and body["router"]["routes"] == [route]
+    status, body = remove(api, r["id"], subnet_id=s1["id"])
+    assert (status, neutron_error(body)) == (409, "RouterInterfaceInUseByRoute")
+    status, body = api("PUT", f"{NET}/routers/{r['id']}/remove_extraroutes",
+                       {"router": {"routes": [route]}}, as_="demo")
+    assert status == 200 and body["router"]["routes"] == []
+
+    # By port: the port joins as it is; removal deletes it (as Neutron does).
+    s2 = subnet(api, network(api, ["az2"])["id"], "10.0.2.0/24")
+    status, body = api("POST", f"{NET}/ports", {"port": {"network_id": s2["network_id"]}},
+                       as_="demo")
+    status, info2 = add(api, r["id"], port_id=body["port"]["id"])
+    assert status == 200 and info2["port_id"] == body["port"]["id"]
+    assert add(api, r["id"], port_id=body["port"]["id"])[0] == 409  # PortInUse
+    shown = api("GET", f"{NET}/routers/{r['id']}", as_="demo")[1]["router"]
+    assert shown["availability_zones"] == ["az1", "az2"]
+    with db.transaction() as s:
+        bports = list(s.scalars(select(BridgePort)))
+        bridge = s.scalar(select(Bridge))
+    assert len(bports) == 2 and len({b.ip_address for b in bports}) == 2
+    assert bridge.vlan == 2001 and bridge.cidr == "100.0.0.0/24"
+
+    assert remove(api, r["id"], subnet_id=s2["id"], port_id=info["port_id"])[0] == 409
+    status, body = remove(api, r["id"], subnet_id="nope")
+    assert (status, neutron_error(body)) == (404, "RouterInterfaceNotFoundForSubnet")
+    status, body = remove(api, r["id"], port_id="nope")
+    assert (status, neutron_error(body)) == (404, "RouterInterfaceNotFound")
+    assert remove(api, r["id"], port_id=info2["port_id"])[0] == 200
+    assert api("GET", f"{NET}/ports/{info2['port_id']}", as_="demo")[0] == 404
+    assert remove(api, r["id"], subnet_id=s1["id"])[0] == 200
+    with db.transaction() as s:
+        assert list(s.scalars(select(BridgePort))) == []  # bridge IPs freed at the top
+    assert api("DELETE", f"{NET}/routers/{r['id']}", as_="demo")[0] == 204
