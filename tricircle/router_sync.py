@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from tricircle import bottom, clients, db, jobs, l3, routers, routing
+from tricircle import bottom, bottom_net, clients, db, jobs, l3, routers, routing
 from tricircle.context import RequestContext
 from tricircle.db.models import (
     Bridge,
@@ -93,22 +93,6 @@ def _attach(ctx: RequestContext, pod: Pod, b_router: str, b_port: str,
               json={"port_id": b_port})
 
 
-def _tenant_objects(ctx: RequestContext, pod: Pod, project: str,
-                    item: tuple[Port, IPAllocation, Subnet, Network]) -> str:
-    """The bottom network, subnet and interface port of one interface; the port's id."""
-    port, alloc, sub, net = item
-    b_net = bottom.ensure(ctx, pod, "network", net.id, project_id=project, admin=True,
-                          body={"project_id": project, "admin_state_up": net.admin_state_up})
-    b_sub = bottom.ensure(ctx, pod, "subnet", sub.id, project_id=project, admin=True, body={
-        "project_id": project, "network_id": b_net, "ip_version": sub.ip_version,
-        "cidr": sub.cidr, "gateway_ip": sub.gateway_ip, "enable_dhcp": sub.enable_dhcp,
-        "allocation_pools": sub.allocation_pools, "host_routes": sub.host_routes,
-        "dns_nameservers": sub.dns_nameservers})
-    return bottom.ensure(ctx, pod, "port", port.id, project_id=project, admin=True, body={
-        "project_id": project, "network_id": b_net, "mac_address": port.mac_address,
-        "fixed_ips": [{"subnet_id": b_sub, "ip_address": alloc.ip_address}]})
-
-
 def _bridge_objects(ctx: RequestContext, pod: Pod, project: str, bridge: Bridge,
                     bport: BridgePort) -> str:
     """The project's bridge network and subnet in the pod and the router's bridge port
@@ -167,7 +151,7 @@ def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
     attached = {p["id"] for p in ports}
     keep = set()
     for item in want.interfaces:
-        b_port = _tenant_objects(ctx, pod, project, item)
+        b_port = bottom_net.ensure_port(ctx, pod, item[0])
         _attach(ctx, pod, b_router, b_port, attached)
         keep.add(item[0].id)
     if plan.bridge is None or want.bridge_port is None:  # the API allocates both first

@@ -26,6 +26,8 @@ class Routed:
     az_field: str  # where an answer names the AZ
     owner_field: str  # where an answer names the project (admins may see it)
     not_found: str  # Nova's / Cinder's message, with {id}
+    # More to change in an answer's item, e.g. a server's bottom network names.
+    translate_more: Callable[[dict], None] | None = None
 
     @property
     def service_type(self) -> str:
@@ -36,6 +38,8 @@ class Routed:
         """An item as the top shows it: the AZ is the pod's top AZ."""
         if self.az_field in item:
             item[self.az_field] = pod.az_name
+        if self.translate_more:
+            self.translate_more(item)
         return item
 
     def translate(self, body: dict, pod: Pod) -> dict:
@@ -85,6 +89,12 @@ class Routed:
         item = dict(req.json_body(self.key))
         if check:
             check(item)
+        pod = self.pick_pod(req, item)
+        return self.create_in(req, pod, {**body, self.key: item})
+
+    def pick_pod(self, req: Request, item: dict) -> Pod:
+        """The pod of a new object's availability zone (the project's binding there);
+        `item`'s AZ becomes the pod's own AZ name."""
         az = item.get("availability_zone") or CONF.compute.default_availability_zone
         if not az:
             raise errors.BadRequest("availability_zone is required: no default availability "
@@ -98,7 +108,7 @@ class Routed:
             item["availability_zone"] = pod.pod_az_name
         else:
             item.pop("availability_zone", None)
-        return self.create_in(req, pod, {**body, self.key: item})
+        return pod
 
     def create_in(self, req: Request, pod: Pod, body: dict) -> webob.Response:
         """Create in `pod` and record where it lives."""

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -168,6 +169,8 @@ class Port(Base):
     admin_state_up: Mapped[bool] = mapped_column(default=True)
     device_id: Mapped[str] = mapped_column(String(255), default="", index=True)
     device_owner: Mapped[str] = mapped_column(String(255), default="")
+    # Made by Tricircle for a boot on a network: deleted with its server, as Nova would.
+    server_owned: Mapped[bool] = mapped_column(default=False, server_default=false())
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -2,13 +2,17 @@
 table. A server's top id is its id in the pod."""
 from __future__ import annotations
 
-import webob
+import json
 
-from tricircle import errors, listing
+import webob
+from sqlalchemy import select
+
+from tricircle import db, errors, listing, server_ports
 from tricircle.api import lists
 from tricircle.api.routed import Routed
 from tricircle.api.volume.volumes import VOLUMES
 from tricircle.api.wsgi import Request
+from tricircle.db.models import Network
 
 AZ_FIELD = "OS-EXT-AZ:availability_zone"
 
@@ -24,13 +28,25 @@ RULES = listing.SortRules(fields={
     "access_ip_v6": "accessIPv6", "progress": "progress", "config_drive": "config_drive",
     "locked": "locked"}, default=(("created_at", "desc"),))
 
+def _network_names(server: dict) -> None:
+    """Nova names a server's addresses by network name; in the pod that is the top
+    network's id (bottom objects are named with their top id): show the top name."""
+    addresses = server.get("addresses")
+    if not addresses:
+        return
+    with db.transaction() as s:
+        names = {net_id: name for net_id, name in s.execute(
+            select(Network.id, Network.name).where(Network.id.in_(list(addresses))))}
+    server["addresses"] = {names.get(k) or k: v for k, v in addresses.items()}
+
+
 SERVERS = Routed(
     resource_type="server", key="server",
     collection=lists.Collection("compute", "servers", RULES,
                                 lambda req: "/v2.1/servers/detail",
                                 lambda req, server_id: f"/v2.1/servers/{server_id}"),
     az_field=AZ_FIELD, owner_field="tenant_id",
-    not_found="Instance {id} could not be found.")
+    not_found="Instance {id} could not be found.", translate_more=_network_names)
 
 
 def index(req: Request) -> dict:
@@ -41,22 +57,39 @@ def detail(req: Request) -> dict:
     return SERVERS.list(req)
 
 
-def _networks_supported(server: dict) -> None:
-    networks = server.get("networks")
-    if (isinstance(networks, list) and networks) or networks == "auto":
-        raise errors.BadRequest("Booting on networks needs Tricircle's networking API; "
-                                "until it is served, boot with networks 'none'.")
-
-
 def create(req: Request) -> webob.Response:
-    return SERVERS.create(req, check=_networks_supported)
+    body = req.json_body()
+    item = dict(req.json_body("server"))
+    networks = item.get("networks")
+    if networks is None or networks == "auto":
+        raise errors.BadRequest("networks is required: a list of top networks or ports, or "
+                                "'none' (networks are not allocated automatically).")
+    if not isinstance(networks, list) or not networks:
+        return SERVERS.create(req)  # "none", or what the pod's Nova will refuse
+    pod = SERVERS.pick_pod(req, item)
+    with db.transaction() as s:
+        reserved = server_ports.reserve(s, req.context, pod.az_name, networks)
+    try:
+        item["networks"] = server_ports.bottom_ports(req.context, pod, reserved)
+        resp = SERVERS.create_in(req, pod, {**body, "server": item})
+    except Exception:
+        server_ports.release(None, [port_id for port_id, _ in reserved])
+        raise
+    if resp.status_code >= 300:
+        server_ports.release(None, [port_id for port_id, _ in reserved])
+    else:
+        server_ports.bind(reserved, json.loads(resp.body)["server"]["id"], pod.az_name)
+    return resp
 
 
 def one(req: Request) -> webob.Response:
     """Show, update, delete, actions, metadata, attachments, consoles...: its pod's."""
     if req.method == "POST" and req.urlvars.get("rest") == "os-volume_attachments":
         _check_same_pod(req)
-    return SERVERS.one(req, req.urlvars["server_id"])
+    resp = SERVERS.one(req, req.urlvars["server_id"])
+    if req.method == "DELETE" and not req.urlvars.get("rest") and resp.status_code == 204:
+        server_ports.release(req.urlvars["server_id"])
+    return resp
 
 
 def _check_same_pod(req: Request) -> None:

@@ -1,0 +1,61 @@
+"""Servers booted on top networks with the `openstack` CLI: the network, subnet and port
+are made in the server's pod with the top's IP and MAC; the port goes with the server."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.testbed.test_compute import IMAGE
+from tests.testbed.test_l3 import wait_for
+from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
+
+DEMO = "tricircle-demo"
+
+
+def test_boot_on_a_network_and_on_a_port(flavor: str, cloud: Callable, unique: str,
+                                         cleanup: Callable) -> None:
+    net = openstack(DEMO, "network", "create", "--availability-zone-hint", "az2", unique)
+    cleanup(lambda: openstack_quiet(DEMO, "network", "delete", net["id"]))
+    sub = openstack(DEMO, "subnet", "create", "--network", net["id"], "--subnet-range",
+                    "10.9.0.0/24", unique)
+    cleanup(lambda: openstack_quiet(DEMO, "subnet", "delete", sub["id"]))
+    mine = openstack(DEMO, "port", "create", "--network", net["id"], "--fixed-ip",
+                     "ip-address=10.9.0.50", unique)
+    cleanup(lambda: openstack_quiet(DEMO, "port", "delete", mine["id"]))
+
+    server = openstack(DEMO, "server", "create", "--flavor", flavor, "--image", IMAGE,
+                       "--availability-zone", "az2", "--network", net["id"], "--nic",
+                       f"port-id={mine['id']}", "--wait", unique)
+    cleanup(lambda: openstack_quiet(DEMO, "server", "delete", "--wait", server["id"]))
+    assert server["status"] == "ACTIVE"
+    # Addresses are shown by the top network's name, both ports on it.
+    shown = openstack(DEMO, "server", "show", server["id"])
+    addresses = shown["addresses"]
+    assert list(addresses) == [unique] and "10.9.0.50" in addresses[unique], addresses
+    top_ports = openstack(DEMO, "port", "list", "--server", server["id"], "--long")
+    assert len(top_ports) == 2
+    pod2 = cloud("pod2-demo").network
+    for port in top_ports:
+        made = pod2.get_port(next(pod2.ports(name=port["ID"])).id)
+        assert made.mac_address == port["MAC Address"]
+        assert made.fixed_ips[0]["ip_address"] in str(port["Fixed IP Addresses"])
+        assert made.device_id == server["id"] and made.binding_vif_type != "binding_failed"
+    assert not list(cloud("pod1-demo").network.networks(name=net["id"]))  # only in its pod
+
+    # A network hinted to az2 cannot take a server of az1.
+    err = openstack_error(DEMO, "server", "create", "--flavor", flavor, "--image", IMAGE,
+                          "--availability-zone", "az1", "--network", net["id"], unique)
+    assert "400" in err and "availability zone" in err
+    # Nor can a port already in use; a network that does not exist is a 400.
+    err = openstack_error(DEMO, "server", "create", "--flavor", flavor, "--image", IMAGE,
+                          "--availability-zone", "az2", "--nic", f"port-id={mine['id']}",
+                          unique)
+    assert "409" in err
+
+    # Deleting the server deletes the port made for it and frees the user's port.
+    openstack_ok(DEMO, "server", "delete", "--wait", server["id"])
+    left = openstack(DEMO, "port", "list", "--network", net["id"])
+    assert [p["ID"] for p in left] == [mine["id"]]
+    assert openstack(DEMO, "port", "show", mine["id"])["device_id"] == ""
+    made_for_it = {p["ID"] for p in top_ports} - {mine["id"]}
+    wait_for("the pod's copy of the server's port to go", lambda: not any(
+        list(pod2.ports(name=p)) for p in made_for_it))
