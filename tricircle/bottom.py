@@ -58,10 +58,18 @@ def create(ctx: RequestContext | None, pod: Pod, resource_type: str, body: dict,
 
 def delete(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: str,
            admin: bool = False) -> None:
-    """Delete; already gone is fine."""
+    """Delete; already gone is fine. A 404 is believed only once a list by id agrees: a
+    Neutron worker that has just booted was seen to answer 404 for an object it holds."""
     a = api(resource_type)
-    clients.get().request(ctx, pod.pod_name, a.service_type, "DELETE",
-                          f"{a.path}/{bottom_id}", admin=admin, expect=(404,))
+    pc = clients.get()
+    resp = pc.request(ctx, pod.pod_name, a.service_type, "DELETE", f"{a.path}/{bottom_id}",
+                      admin=admin, expect=(404,))
+    if resp.status_code == 404:
+        listed = pc.request(ctx, pod.pod_name, a.service_type, "GET", a.path,
+                            params={"id": bottom_id, "fields": "id"}, admin=admin)
+        if next(iter(listed.json().values())):
+            raise errors.Conflict(f"{pod.pod_name} answered 404 deleting {resource_type} "
+                                  f"{bottom_id}, yet lists it.")
 
 
 def ensure(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str, *,

@@ -1,7 +1,7 @@
 """Job handlers built into tricircle-xjob. Each is idempotent and level-triggered."""
 from __future__ import annotations
 
-from tricircle import bottom, db, jobs, pods, routing
+from tricircle import bottom, clients, db, jobs, pods, routing
 from tricircle.context import RequestContext
 
 
@@ -14,7 +14,13 @@ def delete_bottom(ctx: RequestContext, resource: dict) -> None:
     # No bottom id yet: its creator may have died after creating it; find it by name.
     bottom_id = routing.bottom_id(top_id, pod.pod_id, rtype) or \
         bottom.find(ctx, pod, rtype, top_id, admin=True)
-    if bottom_id:
+    if bottom_id and rtype == "network":  # its subnets go with it: forget them too
+        net = clients.get().request(ctx, pod.pod_name, "network", "GET",
+                                    f"/v2.0/networks/{bottom_id}", admin=True, expect=(404,))
+        if net.status_code == 200:
+            bottom.delete(ctx, pod, rtype, bottom_id, admin=True)
+            routing.forget_bottom(pod.pod_id, net.json()["network"]["subnets"])
+    elif bottom_id:
         bottom.delete(ctx, pod, rtype, bottom_id, admin=True)
     routing.forget(top_id, pod.pod_id, rtype)
 

@@ -137,12 +137,10 @@ def delete_network(s: Session, ctx: RequestContext, net: Network) -> None:
         raise errors.Conflict(f"Unable to complete operation on network {net.id}. There are "
                               "one or more ports still in use on the network.",
                               kind="NetworkInUse")
-    subnets = list(s.scalars(select(Subnet.id).where(Subnet.network_id == net.id)))
     # Subnets first: with no relationships declared, the unit of work cannot order them.
     s.execute(Subnet.__table__.delete().where(Subnet.network_id == net.id))
     s.delete(net)
-    remove_bottoms(s, "subnet", subnets)
-    remove_bottoms(s, "network", [net.id])
+    remove_bottoms(s, "network", [net.id])  # its subnets go with it
 
 
 # -- subnets ----------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 setup_router(R): in every pod where R has interfaces, the bottom router, the tenant
 networks/subnets and interface ports (same IP and MAC as at the top), the project's bridge
 VLAN network + subnet and R's bridge port there, all attached; in every pod R left (or
-everywhere, once R is deleted) all of it removed again. Then configure_routes(R).
+everywhere, once R is deleted) all of it removed again; then configure_routes(R).
 
-configure_routes(R): on each bottom router, the routes l3.extra_routes computes from the
+configure_routes(R) (also queued alone when only the user's routes change): on each
+bottom router, the routes l3.extra_routes computes from the
 top state, written whole, only where they differ.
 
 Everything is made with the service account (users may not make provider networks) in
@@ -49,17 +50,21 @@ class Plan:
     project_id: str
     bridge: Bridge | None
     wanted: dict[str, PodPlan]  # pod_id -> plan
-    present: list[Pod]  # pods holding a bottom router (or a claim on one)
+    present: list[Pod]  # pods holding a bottom router or a bridge IP of the router
 
 
 def _plan(router_id: str) -> Plan | None:
     with db.transaction() as s:
         router = s.get(Router, router_id)
-        present = list(s.scalars(select(Pod).join(Routing, Routing.pod_id == Pod.pod_id)
-                                 .where(Routing.top_id == router_id,
-                                        Routing.resource_type == "router")))
+        in_routing = select(Routing.pod_id).where(Routing.top_id == router_id,
+                                                  Routing.resource_type == "router")
+        with_ip = select(BridgePort.pod_id).where(BridgePort.router_id == router_id)
+        present = list(s.scalars(select(Pod).where(Pod.pod_id.in_(in_routing.union(with_ip)))))
         if router is None:
-            project = s.scalar(select(Routing.project_id).where(Routing.top_id == router_id))
+            project = s.scalar(select(Routing.project_id).where(Routing.top_id == router_id)) \
+                or s.scalar(select(Bridge.project_id).join(
+                    BridgePort, BridgePort.bridge_id == Bridge.id)
+                    .where(BridgePort.router_id == router_id))
             if project is None:
                 return None
             return Plan(None, project, None, {}, present)
@@ -113,12 +118,6 @@ def _bridge_objects(ctx: RequestContext, pod: Pod, project: str, bridge: Bridge,
                                               "ip_address": bport.ip_address}]})
 
 
-def _forget_bottom(pod: Pod, bottom_ids: list[str]) -> None:
-    with db.transaction() as s:
-        s.execute(Routing.__table__.delete().where(Routing.pod_id == pod.pod_id,
-                                                   Routing.bottom_id.in_(bottom_ids)))
-
-
 def _drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
     """Delete a bottom network Tricircle made once no port (but DHCP's) is left on it:
     a server of the same network may still be using it."""
@@ -128,17 +127,17 @@ def _drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
         return
     net = _call(ctx, pod, "GET", f"/v2.0/networks/{b_net}", expect=(404,))
     if net is None or "network" not in net:
-        _forget_bottom(pod, [b_net])
+        routing.forget_bottom(pod.pod_id, [b_net])
         return
     _call(ctx, pod, "DELETE", f"/v2.0/networks/{b_net}", expect=(404,))
-    _forget_bottom(pod, [b_net, *net["network"]["subnets"]])
+    routing.forget_bottom(pod.pod_id, [b_net, *net["network"]["subnets"]])
 
 
 def _detach(ctx: RequestContext, pod: Pod, b_router: str, b_port: dict) -> None:
     """Remove an interface (Neutron deletes its port), then its network if now unused."""
     _call(ctx, pod, "PUT", f"/v2.0/routers/{b_router}/remove_router_interface",
           json={"port_id": b_port["id"]}, expect=(404,))
-    _forget_bottom(pod, [b_port["id"]])
+    routing.forget_bottom(pod.pod_id, [b_port["id"]])
     _drop_network_if_unused(ctx, pod, b_port["network_id"])
 
 
@@ -176,6 +175,9 @@ def _teardown_pod(ctx: RequestContext, plan: Plan, router_id: str, pod: Pod) -> 
             _detach(ctx, pod, b_router, port)
         bottom.delete(ctx, pod, "router", b_router, admin=True)
     routing.forget(router_id, pod.pod_id, "router")
+    with db.transaction() as s:  # its bridge port is gone: the IP may be handed out again
+        s.execute(BridgePort.__table__.delete().where(BridgePort.router_id == router_id,
+                                                      BridgePort.pod_id == pod.pod_id))
 
 
 def _release_bridges(ctx: RequestContext, project: str, pods: list[Pod]) -> None:
@@ -220,10 +222,7 @@ def setup_router(ctx: RequestContext, resource: dict) -> None:
     results += pc.fanout(leaving, lambda pod: _teardown_pod(ctx, plan, router_id, pod))
     _raise_first(results)
     _release_bridges(ctx, plan.project_id, leaving)
-    if plan.router is not None:
-        with db.transaction() as s:
-            jobs.enqueue(s, "configure_routes", {"router_id": router_id},
-                         plan.project_id)
+    configure_routes(ctx, resource)  # at once: a queued job would wait a poll or more
 
 
 @jobs.handler("configure_routes", "router_id")

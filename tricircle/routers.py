@@ -1,12 +1,14 @@
 """Top routers and their interfaces, and each project's bridge (Neutron's rules and
 messages). An interface is a top port owned by the router; its pod is its network's one AZ
 hint. Adding or removing one changes only the top state and queues `setup_router`
-(tricircle/router_sync.py), which makes the pods agree, then their routes."""
+(tricircle/router_sync.py), which makes the pods agree, then their routes. A bridge IP is
+freed by that job once its port has left the pod, so it is never handed out twice."""
 from __future__ import annotations
 
 import ipaddress
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tricircle import db, errors, ipam, jobs, l3, networking, pods
@@ -196,10 +198,13 @@ def ensure_bridge_port(s: Session, bridge: Bridge, router_id: str, pod_id: str) 
         net = ipaddress.ip_network(bridge.cidr)
         first, last = net.network_address + 1, net.broadcast_address - 1
         ip = ipam.allocate([ipam.Pool(first, last)], used)
-        db.insert_ignore(s, BridgePort, {"id": new_id(), "bridge_id": bridge.id,
-                                         "router_id": router_id, "pod_id": pod_id,
-                                         "ip_address": str(ip),
-                                         "created_at": utcnow()})
+        try:
+            db.insert_ignore(s, BridgePort, {"id": new_id(), "bridge_id": bridge.id,
+                                             "router_id": router_id, "pod_id": pod_id,
+                                             "ip_address": str(ip), "created_at": utcnow()})
+        except IntegrityError as err:  # the bridge was released meanwhile
+            raise errors.Conflict("The project's bridge network is being released; try "
+                                  "again.") from err
     raise errors.Conflict("Could not allocate a bridge IP; try again.")
 
 
@@ -303,22 +308,16 @@ def remove_interface(s: Session, ctx: RequestContext, router: Router, body: dict
         if not match:
             raise errors.NotFound(f"Router {router.id} has no interface on subnet "
                                   f"{subnet_id}", kind="RouterInterfaceNotFoundForSubnet")
-    port, _, sub, net = match[0]
+    port, _, sub, _ = match[0]
     for route in router.routes:
         if ipam.parse_ip(route["nexthop"]) in ipam.parse_cidr(sub.cidr):
             raise errors.Conflict(f"Router interface for subnet {sub.id} on router "
                                   f"{router.id} cannot be deleted, as it is required by "
                                   "one or more routes.", kind="RouterInterfaceInUseByRoute")
-    pod = pod_of_network(s, router.project_id, net)
     info = _interface_info(router, port, sub)
     s.execute(IPAllocation.__table__.delete().where(IPAllocation.port_id == port.id))
     s.delete(port)
     s.flush()
-    still_there = [i for i in interfaces(s, router.id)
-                   if pod_of_network(s, router.project_id, i[3]).pod_id == pod.pod_id]
-    if not still_there:  # the router leaves that pod: its bridge IP goes
-        s.execute(BridgePort.__table__.delete().where(BridgePort.router_id == router.id,
-                                                      BridgePort.pod_id == pod.pod_id))
     router.revision_number += 1
     sync(s, router)
     return info

@@ -5,7 +5,8 @@ Creating a bottom object safely (`ensure`), whatever crashes or races:
    exactly one caller win, the others wait for it to fill the row;
 2. find the object in the pod by its name (the top id) or create it so named;
 3. fill bottom_id, only if still empty.
-A claim left empty longer than `[routing] claim_seconds` (its creator died) is taken over;
+A creator whose find or create fails gives its claim back. A claim left empty longer
+than `[routing] claim_seconds` (its creator died) is taken over;
 step 2 then finds what the dead creator made instead of making a second one. If a slow
 creator and its successor both created, the one that fills second deletes its own copy.
 """
@@ -106,7 +107,15 @@ def ensure(top_id: str, pod: Pod, resource_type: str, project_id: str, *,
         if mine:
             break
         time.sleep(0.2)  # another caller is creating it
-    made = find() or create()
+    try:
+        made = find() or create()
+    except Exception:
+        # Give the claim back so that a retry need not wait for it to go stale; if the
+        # pod made the object after all, the next claimer finds it by name.
+        with db.transaction() as s:
+            s.execute(Routing.__table__.delete().where(Routing.id == row.id,
+                                                       Routing.bottom_id.is_(None)))
+        raise
     with db.transaction() as s:
         filled = s.execute(update(Routing).where(
             Routing.id == row.id, Routing.bottom_id.is_(None)).values(bottom_id=made))
@@ -126,3 +135,10 @@ def forget(top_id: str, pod_id: str, resource_type: str) -> None:
         s.execute(Routing.__table__.delete().where(
             Routing.top_id == top_id, Routing.pod_id == pod_id,
             Routing.resource_type == resource_type))
+
+
+def forget_bottom(pod_id: str, bottom_ids: list[str]) -> None:
+    """Forget the rows of bottom objects that are gone from a pod (with their parent)."""
+    with db.transaction() as s:
+        s.execute(Routing.__table__.delete().where(Routing.pod_id == pod_id,
+                                                   Routing.bottom_id.in_(bottom_ids)))
