@@ -5,9 +5,21 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tricircle import bottom, db
+from tricircle import bottom, clients, db, jobs, pods, routing
+from tricircle import security_groups as sg
 from tricircle.context import RequestContext
-from tricircle.db.models import IPAllocation, Network, Pod, Port, Subnet
+from tricircle.db.models import (
+    IPAllocation,
+    Network,
+    Pod,
+    Port,
+    Routing,
+    SecurityGroup,
+    Subnet,
+)
+
+RULE_KEYS = ("direction", "ethertype", "protocol", "port_range_min", "port_range_max",
+             "remote_ip_prefix", "remote_group_id")
 
 
 def ensure_network(ctx: RequestContext | None, pod: Pod, net: Network) -> str:
@@ -41,4 +53,68 @@ def ensure_port(ctx: RequestContext | None, pod: Pod, port: Port) -> str:
     return bottom.ensure(ctx, pod, "port", port.id, project_id=port.project_id, admin=True,
                          body={"project_id": port.project_id, "network_id": b_net,
                                "mac_address": port.mac_address, "fixed_ips": fixed,
-                               "admin_state_up": port.admin_state_up})
+                               "admin_state_up": port.admin_state_up,
+                               "security_groups": ensure_groups(ctx, pod, port.id)})
+
+
+def ensure_groups(ctx: RequestContext | None, pod: Pod, port_id: str) -> list[str]:
+    """The copies in the pod of a port's security groups, with their rules; their ids."""
+    with db.transaction() as s:
+        groups = [(g, sg.bottom_rules(s, g)) for g in s.scalars(
+            select(SecurityGroup).where(SecurityGroup.id.in_(sg.port_groups(s, port_id))))]
+    return [ensure_group(ctx, pod, group, rules) for group, rules in groups]
+
+
+def ensure_group(ctx: RequestContext | None, pod: Pod, group: SecurityGroup,
+                 rules: list[dict]) -> str:
+    """A group's copy, its rules made to be exactly `rules`."""
+    b_group = bottom.ensure(ctx, pod, "security_group", group.id, project_id=group.project_id,
+                            admin=True, body={"project_id": group.project_id,
+                                              "description": group.description})
+    pc = clients.get()
+    have = pc.request(ctx, pod.pod_name, "network", "GET", "/v2.0/security-group-rules",
+                      params={"security_group_id": b_group}, admin=True
+                      ).json()["security_group_rules"]
+    want = {tuple(r[k] for k in RULE_KEYS) for r in rules}
+    for rule in have:
+        if tuple(rule[k] for k in RULE_KEYS) not in want:
+            pc.request(ctx, pod.pod_name, "network", "DELETE",
+                       f"/v2.0/security-group-rules/{rule['id']}", admin=True, expect=(404,))
+    present = {tuple(r[k] for k in RULE_KEYS) for r in have}
+    for rule in rules:
+        if tuple(rule[k] for k in RULE_KEYS) not in present:
+            pc.request(ctx, pod.pod_name, "network", "POST", "/v2.0/security-group-rules",
+                       admin=True, expect=(409,), json={"security_group_rule": {
+                           **rule, "security_group_id": b_group,
+                           "project_id": group.project_id}})
+    return b_group
+
+
+@jobs.handler("sync_security_group", "group_id")
+def sync_security_group(ctx: RequestContext, resource: dict) -> None:
+    """Bring the group's copies in every pod in line with its rules."""
+    group_id = resource["group_id"]
+    with db.transaction() as s:
+        group = s.get(SecurityGroup, group_id)
+        rules = sg.bottom_rules(s, group) if group else []
+        where = [pods.get_pod(s, pod_id) for pod_id in s.scalars(
+            select(Routing.pod_id).where(Routing.top_id == group_id,
+                                         Routing.resource_type == "security_group"))]
+    if group is None:
+        return
+    failed = [err for _, err in clients.get().fanout(
+        where, lambda pod: ensure_group(ctx, pod, group, rules)) if isinstance(err, Exception)]
+    if failed:
+        raise failed[0]
+
+
+@jobs.handler("sync_port_groups", "port_id", "pod_id")
+def sync_port_groups(ctx: RequestContext, resource: dict) -> None:
+    """A port's groups changed at the top: its copy in the pod gets theirs."""
+    with db.transaction() as s:
+        pod = pods.get_pod(s, resource["pod_id"])
+    b_port = routing.bottom_id(resource["port_id"], pod.pod_id, "port")
+    if b_port:
+        clients.get().request(ctx, pod.pod_name, "network", "PUT", f"/v2.0/ports/{b_port}",
+                              admin=True, json={"port": {"security_groups": ensure_groups(
+                                  ctx, pod, resource["port_id"])}})

@@ -62,6 +62,11 @@ xjob_opts = [
     cfg.FloatOpt("backoff_base", default=2.0, min=0.0,
                  help="Retry delay after attempt n is backoff_base * 2**(n-1) seconds."),
     cfg.FloatOpt("backoff_max", default=300.0, min=0.0, help="Longest retry delay, seconds."),
+    cfg.FloatOpt("audit_interval", default=3600.0, min=0,
+                 help="Seconds between leak audits of every pod (bottom objects named "
+                      "with a top id that nothing at the top stands for); 0: never."),
+    cfg.FloatOpt("audit_min_age", default=600.0, min=0,
+                 help="The audit leaves bottom objects younger than this (seconds)."),
     cfg.ListOpt("handler_modules", default=[],
                 help="Extra Python modules whose job handlers the workers load."),
 ]

@@ -26,4 +26,4 @@ def delete_bottom(ctx: RequestContext, resource: dict) -> None:
 
 
 # Job types that live beside the domain they serve.
-from tricircle import flavors, router_sync  # noqa: E402, F401
+from tricircle import audit, bottom_net, flavors, keypairs, router_sync  # noqa: E402, F401

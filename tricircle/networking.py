@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session
 
 from tricircle import errors, ipam, jobs, pods
 from tricircle.context import RequestContext
-from tricircle.db.models import IPAllocation, Network, Port, Router, Routing, Subnet
+from tricircle.db.models import (
+    IPAllocation,
+    Network,
+    Port,
+    PortSecurityGroup,
+    Router,
+    Routing,
+    SecurityGroup,
+    Subnet,
+)
 
 
 def iso(value: dt.datetime) -> str:
@@ -115,8 +124,8 @@ def create_network(s: Session, ctx: RequestContext, values: dict) -> Network:
     return net
 
 
-def update(s: Session, ctx: RequestContext, obj: Network | Subnet | Port | Router,
-           values: dict) -> None:
+def update(s: Session, ctx: RequestContext,
+           obj: Network | Subnet | Port | Router | SecurityGroup, values: dict) -> None:
     """Change an object's attributes (already checked), as its project or an admin."""
     what = f"update_{type(obj).__name__.lower()}"
     owned(ctx, obj.project_id, what)
@@ -209,7 +218,11 @@ def port_dict(s: Session, port: Port) -> dict:
             "network_id": port.network_id, "mac_address": port.mac_address,
             "admin_state_up": port.admin_state_up,
             "status": "ACTIVE" if port.device_id else "DOWN", "device_id": port.device_id,
-            "device_owner": port.device_owner, "fixed_ips": ips, "security_groups": [],
+            "device_owner": port.device_owner, "fixed_ips": ips,
+            "security_groups": list(s.scalars(
+                select(PortSecurityGroup.security_group_id)
+                .where(PortSecurityGroup.port_id == port.id)
+                .order_by(PortSecurityGroup.security_group_id))),
             "allowed_address_pairs": [], "extra_dhcp_opts": [], "binding:vnic_type": "normal",
             "port_security_enabled": True, "tags": [],
             "revision_number": port.revision_number, "created_at": iso(port.created_at),

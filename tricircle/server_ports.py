@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tricircle import bottom_net, db, errors, networking
+from tricircle import bottom_net, db, errors, networking, security_groups
 from tricircle.context import RequestContext
 from tricircle.db.models import IPAllocation, Network, Pod, Port
 
@@ -34,9 +34,11 @@ def _check_zone(net: Network, az: str) -> None:
                                 f"{', '.join(net.az_hints)}; a server of {az} cannot join it.")
 
 
-def reserve(s: Session, ctx: RequestContext, az: str, networks: list) -> list[tuple[str, dict]]:
+def reserve(s: Session, ctx: RequestContext, az: str, networks: list,
+            groups: list[str] | None = None) -> list[tuple[str, dict]]:
     """Top ports for the boot, in request order: [(port id, entry)]. Ports are made for
-    networks (server_owned); given ports must be free."""
+    networks (server_owned), in `groups` (top security group ids; else the default);
+    given ports must be free and keep their own groups."""
     out = []
     for item in map(_entry, networks):
         if item.get("port"):
@@ -61,6 +63,7 @@ def reserve(s: Session, ctx: RequestContext, az: str, networks: list) -> list[tu
                 "network_id": net.id, "name": "", "description": "", "admin_state_up": True,
                 "device_id": "", "device_owner": "", **fixed})
             port.server_owned = True
+            security_groups.set_port_groups(s, ctx, port, groups)
         out.append((port.id, item))
     return out
 

@@ -11,11 +11,12 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 
 from oslo_config import cfg
 
-from tricircle import jobs
+from tricircle import db, jobs, pods
 from tricircle.conf import CONF
 from tricircle.context import admin_context
 
@@ -82,12 +83,25 @@ class Worker:
                 self.stopping.wait(self.conf.xjob.poll_interval)
 
     def sweep_loop(self) -> None:
+        last_audit = time.monotonic()
         while not self.stopping.wait(self.conf.xjob.sweep_interval):
             try:
                 if n := jobs.sweep():
                     LOG.warning("Re-queued %d jobs whose lease expired", n)
+                interval = self.conf.xjob.audit_interval
+                if interval and time.monotonic() - last_audit >= interval:
+                    last_audit = time.monotonic()
+                    queue_audits(self.conf)
             except Exception:
                 LOG.exception("Sweep failed")
+
+
+def queue_audits(conf: cfg.ConfigOpts = CONF) -> None:
+    """An `audit_pod` job per bottom pod (one waits at most: queued jobs are unique)."""
+    with db.transaction() as s:
+        for pod in pods.bottom_pods(s):
+            jobs.enqueue(s, "audit_pod", {"pod_id": pod.pod_id,
+                                          "min_age": conf.xjob.audit_min_age})
 
 
 def serve(conf: cfg.ConfigOpts = CONF) -> threading.Event:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from tb import layout
+
 from tests.testbed.test_spine import (
     openstack,
     openstack_error,
@@ -103,13 +105,14 @@ def test_keypairs_serve_boots_in_every_pod(flavor: str, cloud: Callable, unique:
 def test_limits_are_the_pods_added_up(cloud: Callable) -> None:
     top = {row["Name"]: row["Value"] for row in openstack("tricircle-demo", "limits", "show",
                                                           "--absolute")}
-    pods = [cloud(f"{p}-demo").compute.get_limits().absolute for p in ("pod1", "pod2")]
+    keys = [p.key for p in layout.saved_pods()]
+    pods = [cloud(f"{k}-demo").compute.get_limits().absolute for k in keys]
     assert top["instances"] == sum(p.instances for p in pods)
     assert top["total_cores"] == sum(p.total_cores for p in pods)
     assert top["server_meta"] == min(p.server_meta for p in pods)
     assert top["max_total_volumes"] == sum(
-        cloud(f"{p}-demo").block_storage.get_limits().absolute.max_total_volumes
-        for p in ("pod1", "pod2"))
+        cloud(f"{k}-demo").block_storage.get_limits().absolute.max_total_volumes
+        for k in keys)
 
 
 def test_resize_and_console_through_one_region(flavor: str, cloud: Callable, unique: str,

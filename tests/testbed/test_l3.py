@@ -256,3 +256,36 @@ def test_a_pod_down_during_interface_add_converges_when_it_returns(
     assert [r["destination"] for r in b1.router.routes] == ["10.2.2.0/24"]
     assert [r["destination"] for r in b2.router.routes] == ["10.2.1.0/24"]
     assert top.network.get_router(router.id).status == "ACTIVE"
+
+
+def test_three_pods(cloud: Callable, unique: str, cleanup: Callable) -> None:
+    """Each pod routes to the two others; a pod that leaves is removed from the others'
+    routes and holds nothing of the router."""
+    pods = layout.saved_pods()
+    assert len(pods) >= 3, "three pods are needed: testbed/up --pods 3 (bin/test does so)"
+    top = cloud("tricircle-demo")
+    subs = {p.key: make_net(top, f"{unique}-{p.index}", p.az, f"10.3.{p.index}.0/24",
+                            cleanup)[1] for p in pods[:3]}
+    router = make_router(top, unique, cleanup)
+    for sub in subs.values():
+        top.network.add_interface_to_router(router, subnet=sub.id)
+    converged(cloud, router.id)
+    found = {p.key: bottom(cloud, p.key, router.id) for p in pods[:3]}
+    ips = {key: {q.fixed_ips[0]["ip_address"] for q in b.ports.values()
+                 if q.network_id == b.bridge_net.id}.pop() for key, b in found.items()}
+    assert len(set(ips.values())) == 3
+    assert len({b.bridge_net.provider_segmentation_id for b in found.values()}) == 1
+    for key, b in found.items():
+        want = sorted((subs[other].cidr, ips[other]) for other in found if other != key)
+        assert sorted((r["destination"], r["nexthop"]) for r in b.router.routes) == want
+
+    leaving = pods[1].key
+    top.network.remove_interface_from_router(router, subnet=subs[leaving].id)
+    converged(cloud, router.id)
+    assert bottom(cloud, leaving, router.id) is None
+    assert not list(cloud(leaving).network.networks(name=subs[leaving].network_id))
+    for key in (pods[0].key, pods[2].key):
+        other = pods[2].key if key == pods[0].key else pods[0].key
+        b = bottom(cloud, key, router.id)
+        assert [(r["destination"], r["nexthop"]) for r in b.router.routes] == [
+            (subs[other].cidr, ips[other])]

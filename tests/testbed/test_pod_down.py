@@ -7,7 +7,8 @@ from collections.abc import Callable
 from tb import layout, pod, procs
 
 from tests.testbed.test_compute import IMAGE
-from tests.testbed.test_spine import openstack, openstack_error, openstack_quiet
+from tests.testbed.test_l3 import wait_for
+from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
 
 
 def test_a_list_with_a_pod_down_is_a_clear_503(flavor: str, unique: str,
@@ -27,3 +28,19 @@ def test_a_list_with_a_pod_down_is_a_clear_503(flavor: str, unique: str,
         pod.wait_apis(pod2)
     listed = openstack("tricircle-demo", "server", "list", "--name", unique)
     assert [s["ID"] for s in listed] == [server["id"]]
+
+
+def test_a_keypair_deleted_while_a_pod_is_down_goes_there_too(cloud: Callable,
+                                                              unique: str) -> None:
+    openstack("tricircle-demo", "keypair", "create", "--private-key", "/dev/null", unique)
+    assert cloud("pod2-demo").compute.find_keypair(unique) is not None
+    pod2 = layout.Pod(2)
+    procs.stop("pod2-nova-api")
+    try:
+        openstack_ok("tricircle-demo", "keypair", "delete", unique)
+        assert cloud("pod1-demo").compute.find_keypair(unique) is None
+    finally:
+        pod.start(pod2)
+        pod.wait_apis(pod2)
+    wait_for("the job to delete the keypair in Pod2",
+             lambda: cloud("pod2-demo").compute.find_keypair(unique) is None)

@@ -15,7 +15,8 @@ from tricircle.db import make_engine, migration
 from tricircle.db.models import Base
 
 TABLES = {"pods", "pod_bindings", "routings", "jobs", "list_cursors", "networks", "subnets",
-          "ports", "ip_allocations", "routers", "bridges", "bridge_ports", "alembic_version"}
+          "ports", "ip_allocations", "routers", "bridges", "bridge_ports", "security_groups",
+          "security_group_rules", "port_security_groups", "alembic_version"}
 
 
 def manage(tmp_path: Path, url: str, *args: str) -> str:

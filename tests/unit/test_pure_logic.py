@@ -25,7 +25,11 @@ def test_microversions_compare_numerically() -> None:
 
 
 def test_backoff_grows_and_is_capped() -> None:
+    CONF.set_override("backoff_max", 300.0, "xjob")  # a testbed test may have loaded its
+    CONF.set_override("backoff_base", 2.0, "xjob")  # own configuration before this one
     delays = [xjob.backoff(n) for n in range(1, 12)]
+    CONF.clear_override("backoff_max", "xjob")
+    CONF.clear_override("backoff_base", "xjob")
     assert delays[:3] == [2.0, 4.0, 8.0]
-    assert max(delays) == CONF.xjob.backoff_max
+    assert max(delays) == 300.0
     assert delays == sorted(delays)

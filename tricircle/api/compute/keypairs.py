@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import webob
 
-from tricircle import clients, db, errors, pods
+from tricircle import clients, db, errors, jobs, pods
 from tricircle.api import proxy
 from tricircle.api.wsgi import Request
 
@@ -43,12 +43,24 @@ def create(req: Request) -> webob.Response:
 
 
 def delete(req: Request) -> webob.Response:
+    """Deleted in every pod; a pod that is down gets a job that deletes it there later
+    (the key must not stay usable), unless no pod at all could answer."""
     name = req.urlvars["name"]
     results = clients.get().fanout(_bottom(), lambda p: proxy.call(req, p, SERVICE))
+    down = [p for p, r in results if isinstance(r, errors.PodUnavailable)]
     for _pod, r in results:
-        if isinstance(r, Exception):
+        if isinstance(r, Exception) and not isinstance(r, errors.PodUnavailable):
             raise r
-    found = [(p, r) for p, r in results if r.status_code != 404]
+    found = [(p, r) for p, r in results if not isinstance(r, Exception)
+             and r.status_code != 404]
     if not found:
+        if down:
+            raise next(r for _, r in results if isinstance(r, Exception))
         raise errors.NotFound(f"Keypair {name} not found for user {req.context.user_id}")
+    if found[0][1].status_code < 300 and down:
+        user = req.GET.get("user_id") or req.context.user_id
+        with db.transaction() as s:
+            for pod in down:
+                jobs.enqueue(s, "delete_keypair", {"pod_id": pod.pod_id, "user_id": user,
+                                                   "name": name}, req.context.project_id)
     return proxy.answer(req, found[0][0], SERVICE, found[0][1])

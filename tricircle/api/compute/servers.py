@@ -7,7 +7,7 @@ import json
 import webob
 from sqlalchemy import select
 
-from tricircle import db, errors, listing, server_ports
+from tricircle import db, errors, listing, security_groups, server_ports
 from tricircle.api import lists
 from tricircle.api.routed import Routed
 from tricircle.api.volume.volumes import VOLUMES
@@ -67,8 +67,15 @@ def create(req: Request) -> webob.Response:
     if not isinstance(networks, list) or not networks:
         return SERVERS.create(req)  # "none", or what the pod's Nova will refuse
     pod = SERVERS.pick_pod(req, item)
+    # Groups belong to the ports Tricircle makes (Nova refuses groups with given ports).
+    wanted = item.pop("security_groups", None)
+    if wanted is not None and (not isinstance(wanted, list) or not all(
+            isinstance(g, dict) and isinstance(g.get("name"), str) for g in wanted)):
+        raise errors.BadRequest("Invalid input for field/attribute security_groups.")
     with db.transaction() as s:
-        reserved = server_ports.reserve(s, req.context, pod.az_name, networks)
+        groups = security_groups.by_names(s, req.context, [g["name"] for g in wanted]) \
+            if wanted else None
+        reserved = server_ports.reserve(s, req.context, pod.az_name, networks, groups)
     try:
         item["networks"] = server_ports.bottom_ports(req.context, pod, reserved)
         resp = SERVERS.create_in(req, pod, {**body, "server": item})

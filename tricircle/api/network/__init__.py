@@ -19,7 +19,8 @@ EXTENSIONS = [
                         ("router", "Neutron L3 Router"),
                         ("extraroute", "Neutron Extra Route"),
                         ("extraroute-atomic", "Atomically add/remove extra routes"),
-                        ("router_availability_zone", "Router Availability Zone"))
+                        ("router_availability_zone", "Router Availability Zone"),
+                        ("security-group", "security-group"))
 ]
 
 
@@ -73,6 +74,12 @@ ROUTES = {
     "/v2.0/routers/{id}/remove_router_interface": {"PUT": r.router_remove_interface},
     "/v2.0/routers/{id}/add_extraroutes": {"PUT": r.router_add_routes},
     "/v2.0/routers/{id}/remove_extraroutes": {"PUT": r.router_remove_routes},
+    "/v2.0/security-groups": {"GET": r.security_groups, "POST": r.security_group_create},
+    "/v2.0/security-groups/{id}": {"GET": r.security_group_show,
+                                   "PUT": r.security_group_update,
+                                   "DELETE": r.security_group_delete},
+    "/v2.0/security-group-rules": {"GET": r.rules, "POST": r.rule_create},
+    "/v2.0/security-group-rules/{id}": {"GET": r.rule_show, "DELETE": r.rule_delete},
 }
 
 

@@ -72,6 +72,12 @@ def routes(name: str, value: Any) -> Any:
     return value
 
 
+def string_or_int(name: str, value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise bad(name, value, f"'{str(value)[:50]}' is not a string or an integer")
+    return value
+
+
 def any_dict(name: str, value: Any) -> Any:
     if not isinstance(value, dict):
         raise bad(name, value, f"'{str(value)[:50]}' is not a dictionary")

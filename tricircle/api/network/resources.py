@@ -8,9 +8,10 @@ import webob
 from sqlalchemy import or_, select
 
 from tricircle import db, networking, routers
+from tricircle import security_groups as sg
 from tricircle.api.network import attributes as a
 from tricircle.api.wsgi import Request, json_response
-from tricircle.db.models import Network, Port, Router, Subnet
+from tricircle.db.models import Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet
 
 NETWORK = {
     "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
@@ -41,8 +42,28 @@ PORT = {
     "mac_address": a.Attr(a.string(32), put=False),
     "fixed_ips": a.Attr(a.dict_list("subnet_id", "ip_address"), put=False),
     "device_id": a.Attr(a.string(), ""), "device_owner": a.Attr(a.string(), ""),
+    "security_groups": a.Attr(a.list_of(a.string(36))),
     "tenant_id": a.Attr(a.string(64), None, put=False),
     "project_id": a.Attr(a.string(64), None, put=False),
+}
+SECURITY_GROUP = {
+    "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
+    "stateful": a.Attr(a.one_of(True), True, put=False),
+    "tenant_id": a.Attr(a.string(64), None, put=False),
+    "project_id": a.Attr(a.string(64), None, put=False),
+}
+SECURITY_GROUP_RULE = {
+    "security_group_id": a.Attr(a.string(36), required=True),
+    "direction": a.Attr(a.one_of("ingress", "egress"), required=True),
+    "ethertype": a.Attr(a.string(8), "IPv4"),
+    "protocol": a.Attr(a.nullable(a.string_or_int), None),
+    "port_range_min": a.Attr(a.nullable(a.integer(0, 65535)), None),
+    "port_range_max": a.Attr(a.nullable(a.integer(0, 65535)), None),
+    "remote_ip_prefix": a.Attr(a.nullable(a.string(64)), None),
+    "remote_group_id": a.Attr(a.nullable(a.string(36)), None),
+    "description": a.Attr(a.string(), ""),
+    "tenant_id": a.Attr(a.string(64), None),
+    "project_id": a.Attr(a.string(64), None),
 }
 ROUTER = {
     "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
@@ -68,6 +89,17 @@ FILTERS = {
            "mac_address": Port.mac_address},
     Router: {"id": Router.id, "name": Router.name, "project_id": Router.project_id,
              "tenant_id": Router.project_id},
+    SecurityGroup: {"id": SecurityGroup.id, "name": SecurityGroup.name,
+                    "project_id": SecurityGroup.project_id,
+                    "tenant_id": SecurityGroup.project_id},
+    SecurityGroupRule: {"id": SecurityGroupRule.id,
+                        "security_group_id": SecurityGroupRule.security_group_id,
+                        "direction": SecurityGroupRule.direction,
+                        "ethertype": SecurityGroupRule.ethertype,
+                        "protocol": SecurityGroupRule.protocol,
+                        "remote_group_id": SecurityGroupRule.remote_group_id,
+                        "project_id": SecurityGroupRule.project_id,
+                        "tenant_id": SecurityGroupRule.project_id},
 }
 
 
@@ -147,6 +179,7 @@ def subnet_create(req: Request) -> webob.Response:
         values.pop("gateway_ip")  # absent: the default gateway; null: no gateway
     with db.transaction() as s:
         sub = networking.create_subnet(s, req.context, values)
+        sg.resync_project(s, sub.project_id)  # rules on remote groups cover its CIDR
         return json_response({"subnet": networking.subnet_dict(sub)}, status=201)
 
 
@@ -166,8 +199,9 @@ def subnet_update(req: Request) -> dict:
 
 def subnet_delete(req: Request) -> webob.Response:
     with db.transaction() as s:
-        networking.delete_subnet(s, req.context,
-                                 networking.get_subnet(s, req.context, req.urlvars["id"]))
+        sub = networking.get_subnet(s, req.context, req.urlvars["id"])
+        networking.delete_subnet(s, req.context, sub)
+        sg.resync_project(s, sub.project_id)
     return json_response(None, status=204)
 
 
@@ -182,8 +216,10 @@ def port_create(req: Request) -> webob.Response:
     values = a.parse(PORT, body, create=True)
     if "fixed_ips" not in body:
         values.pop("fixed_ips")
+    groups = values.pop("security_groups")
     with db.transaction() as s:
         port = networking.create_port(s, req.context, values)
+        sg.set_port_groups(s, req.context, port, groups)
         return json_response({"port": networking.port_dict(s, port)}, status=201)
 
 
@@ -197,7 +233,11 @@ def port_update(req: Request) -> dict:
     values = _body(req, "port", PORT, create=False)
     with db.transaction() as s:
         port = networking.get_port(s, req.context, req.urlvars["id"])
+        groups = values.pop("security_groups", None)
         networking.update(s, req.context, port, values)
+        if groups is not None:
+            sg.set_port_groups(s, req.context, port, groups)
+            sg.sync_ports(s, [port.id])
         return {"port": networking.port_dict(s, port)}
 
 
@@ -269,3 +309,65 @@ def router_add_routes(req: Request) -> dict:
 
 def router_remove_routes(req: Request) -> dict:
     return _change_routes(req, add=False)
+
+
+# -- security groups -----------------------------------------------------------------------
+
+def security_groups(req: Request) -> dict:
+    if not req.context.is_admin or req.GET.get("project_id") or req.GET.get("tenant_id"):
+        with db.transaction() as s:  # Neutron makes the default group when it is listed
+            sg.default_group(s, req.GET.get("project_id") or req.GET.get("tenant_id")
+                             or req.context.project_id)
+    return _list(req, SecurityGroup, "security_groups", sg.group_dict)
+
+
+def security_group_create(req: Request) -> webob.Response:
+    values = _body(req, "security_group", SECURITY_GROUP, create=True)
+    values.pop("stateful")
+    with db.transaction() as s:
+        group = sg.create_group(s, req.context, values)
+        return json_response({"security_group": sg.group_dict(s, group)}, status=201)
+
+
+def security_group_show(req: Request) -> dict:
+    with db.transaction() as s:
+        group = sg.get_group(s, req.context, req.urlvars["id"])
+        return {"security_group": _fields(req, sg.group_dict(s, group))}
+
+
+def security_group_update(req: Request) -> dict:
+    values = _body(req, "security_group", SECURITY_GROUP, create=False)
+    with db.transaction() as s:
+        group = sg.get_group(s, req.context, req.urlvars["id"])
+        sg.update_group(s, req.context, group, values)
+        return {"security_group": sg.group_dict(s, group)}
+
+
+def security_group_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        sg.delete_group(s, req.context, sg.get_group(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)
+
+
+def rules(req: Request) -> dict:
+    return _list(req, SecurityGroupRule, "security_group_rules",
+                 lambda s, rule: sg.rule_dict(rule))
+
+
+def rule_create(req: Request) -> webob.Response:
+    values = _body(req, "security_group_rule", SECURITY_GROUP_RULE, create=True)
+    with db.transaction() as s:
+        rule = sg.create_rule(s, req.context, values)
+        return json_response({"security_group_rule": sg.rule_dict(rule)}, status=201)
+
+
+def rule_show(req: Request) -> dict:
+    with db.transaction() as s:
+        rule = sg.get_rule(s, req.context, req.urlvars["id"])
+        return {"security_group_rule": _fields(req, sg.rule_dict(rule))}
+
+
+def rule_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        sg.delete_rule(s, req.context, sg.get_rule(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)
