@@ -44,6 +44,9 @@ client_opts = [
                help="Retries of a pod call that could not connect (never of one that did)."),
     cfg.BoolOpt("environment_proxies", default=False,
                 help="Honour HTTP(S)_PROXY/NO_PROXY of the environment for calls to pods."),
+    cfg.IntOpt("max_pods", default=256, min=1,
+               help="Pods (endpoints) whose connections are kept open at once; beyond "
+                    "this, connections are closed and reopened."),
     cfg.IntOpt("fanout_workers", default=64, min=1,
                help="Pods called at once by one fan-out (list merges, route updates)."),
 ]

@@ -26,4 +26,11 @@ def delete_bottom(ctx: RequestContext, resource: dict) -> None:
 
 
 # Job types that live beside the domain they serve.
-from tricircle import audit, bottom_net, flavors, keypairs, router_sync  # noqa: E402, F401
+from tricircle import (  # noqa: E402, F401
+    audit,
+    bottom_net,
+    flavors,
+    keypairs,
+    reaper,
+    router_sync,
+)

@@ -77,7 +77,9 @@ class Api:
         self.tokens = tokens
 
     def __call__(self, method: str, path: str, body: object = None, *, as_: str = "admin",
-                 raw: bytes | None = None, headers: dict | None = None) -> tuple[int, dict]:
+                 raw: bytes | None = None, headers: dict | None = None,
+                 pod_down: bool = False) -> tuple[int, dict]:
+        """(status, body); a 5xx fails the test unless `pod_down` (a 503 naming a pod)."""
         req = webob.Request.blank(path, method=method)
         if as_:
             req.headers["X-Auth-Token"] = self.tokens.get(as_, as_)
@@ -86,7 +88,10 @@ class Api:
             req.content_type = "application/json"
         req.headers.update(headers or {})
         resp = req.get_response(self.app)
-        assert resp.status_code < 500, f"{method} {path}: {resp.status} {resp.text[:500]}"
+        if pod_down and resp.status_code == 503:
+            assert "unavailable" in resp.text, resp.text
+        else:
+            assert resp.status_code < 500, f"{method} {path}: {resp.status} {resp.text[:500]}"
         if resp.status_code >= 400 and not resp.json_body.get("error"):
             [(name, fault)] = resp.json_body.items()
             if path.startswith("/networking"):  # Neutron's shape

@@ -113,3 +113,36 @@ def test_admins_list_every_project_members_only_theirs(five_servers: list, cloud
     assert {s.id for s in five_servers} <= everyone
     refused = requests.get(f"{COMPUTE}/servers?all_tenants=1", headers=demo)
     assert refused.status_code == 403 or set(_ids(refused)) <= {s.id for s in five_servers}
+
+
+def test_a_create_the_pod_did_not_answer_is_reaped(api, flavor: str, cloud: Callable,
+                                                   unique: str, monkeypatch) -> None:
+    """The pod times out on a server create yet makes the server: the user got an error,
+    so the reap_create job deletes it."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from tests.testbed.test_admin_api import make_pods  # noqa: PLC0415
+    from tests.testbed.test_l3 import wait_for  # noqa: PLC0415
+    from tricircle import clients, db, reaper  # noqa: PLC0415
+    from tricircle.context import admin_context  # noqa: PLC0415
+    from tricircle.db.models import Job  # noqa: PLC0415
+
+    make_pods(api)
+    pod1 = cloud("pod1")
+    body = {"server": {"name": unique, "availability_zone": "az1", "networks": "none",
+                       "flavorRef": pod1.compute.find_flavor(flavor).id,
+                       "imageRef": next(pod1.image.images(name="tiny-raw")).id}}
+    monkeypatch.setattr(clients.get().session, "timeout", (5, 0.05))  # sent, unanswered
+    status, answer = api("POST", "/compute/v2.1/servers", body, as_="demo", pod_down=True,
+                         headers={"OpenStack-API-Version": "compute 2.37"})
+    monkeypatch.undo()
+    assert status == 503, answer
+    made = wait_for("the pod to make it anyway", lambda: list(
+        pod1.compute.servers(all_projects=True, name=f"^{unique}$")))
+    assert len(made) == 1  # sent once: a POST is never retried after a timeout
+    with db.transaction() as s:
+        (job,) = s.scalars(select(Job).where(Job.type == "reap_create"))
+    monkeypatch.setattr(reaper, "MIN_AGE", reaper.dt.timedelta(0))
+    reaper.reap_create(admin_context(), job.resource)
+    wait_for("the server to go", lambda: pod1.compute.find_server(
+        made[0].id, ignore_missing=True, all_projects=True) is None)

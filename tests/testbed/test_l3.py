@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pytest
 from tb import layout, pod, procs
 
+from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
+
 PODS = ("pod1", "pod2")
 JOBS_URL = f"http://{layout.HOST}:{layout.TRICIRCLE_PORT}/v1.0/jobs"
 
@@ -289,3 +291,32 @@ def test_three_pods(cloud: Callable, unique: str, cleanup: Callable) -> None:
         b = bottom(cloud, key, router.id)
         assert [(r["destination"], r["nexthop"]) for r in b.router.routes] == [
             (subs[other].cidr, ips[other])]
+
+
+def test_routers_with_the_cli(cloud: Callable, unique: str, cleanup: Callable) -> None:
+    demo = "tricircle-demo"
+    net = openstack(demo, "network", "create", "--availability-zone-hint", "az1", unique)
+    cleanup(lambda: openstack_quiet(demo, "network", "delete", net["id"]))
+    sub = openstack(demo, "subnet", "create", "--network", net["id"], "--subnet-range",
+                    "10.4.0.0/24", unique)
+    router = openstack(demo, "router", "create", unique)
+    cleanup(lambda: openstack_quiet(demo, "router", "delete", router["id"]))
+    openstack_ok(demo, "router", "add", "subnet", router["id"], sub["id"])
+    cleanup(lambda: openstack_quiet(demo, "router", "remove", "subnet", router["id"],
+                                    sub["id"]))
+    openstack_ok(demo, "router", "set", "--route", "destination=192.168.9.0/24,"
+                 "gateway=10.4.0.9", router["id"])
+    shown = openstack(demo, "router", "show", router["id"])
+    assert shown["availability_zones"] == ["az1"]
+    assert [i["subnet_id"] for i in shown["interfaces_info"]] == [sub["id"]]
+    assert shown["routes"] == [{"destination": "192.168.9.0/24", "nexthop": "10.4.0.9"}]
+    err = openstack_error(demo, "router", "delete", router["id"])
+    assert "409" in err or "still has ports" in err
+    converged(cloud, router["id"])
+    assert bottom(cloud, "pod1", router["id"]).router.routes == [
+        {"destination": "192.168.9.0/24", "nexthop": "10.4.0.9"}]
+    openstack_ok(demo, "router", "unset", "--route", "destination=192.168.9.0/24,"
+                 "gateway=10.4.0.9", router["id"])
+    openstack_ok(demo, "router", "remove", "subnet", router["id"], sub["id"])
+    openstack_ok(demo, "router", "delete", router["id"])
+    wait_for("the bottom router to go", lambda: bottom(cloud, "pod1", router["id"]) is None)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -72,3 +74,76 @@ def _response(status: int, body: object) -> requests.Response:
 ])
 def test_pod_messages_are_read_from_every_error_shape(body: object, message: str) -> None:
     assert clients.pod_message(_response(404, body)) == message
+
+
+class _Pod(ThreadingHTTPServer):
+    """A pod answering GETs from a table of path -> (status, body); it counts the
+    connections it accepts and can drop kept-alive connections after each answer."""
+
+    def __init__(self, answers: dict, drop_idle: bool = False) -> None:
+        self.answers, self.drop_idle, self.connections = answers, drop_idle, 0
+        pod = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                pod.connections += 1
+                super().setup()
+
+            def do_GET(self) -> None:
+                status, body = pod.answers[urlsplit(self.path).path]
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                if pod.drop_idle:
+                    self.close_connection = True  # without saying so: the client finds out
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _Clients(clients.PodClients):
+    def __init__(self, url: str) -> None:
+        super().__init__(CONF)
+        self.url = url
+
+    def endpoint(self, region: str, service_type: str) -> str:
+        return self.url
+
+
+def test_get_json_keeps_connections_and_maps_errors() -> None:
+    pod = _Pod({"/v2.1/servers": (200, {"servers": [1]}),
+                "/v2.1/gone": (404, {"itemNotFound": {"message": "No such thing.",
+                                                      "code": 404}}),
+                "/v2.1/broken": (500, {"computeFault": {"message": "boom", "code": 500}})})
+    pc = _Clients(f"http://127.0.0.1:{pod.server_port}/v2.1")
+    for _ in range(3):
+        assert pc.get_json(None, "P", "compute", "/servers", params=[("limit", "1")]) == {
+            "servers": [1]}
+    assert pod.connections == 1  # one kept-alive connection served all three
+    with pytest.raises(errors.NotFound, match=r"No such thing\."):
+        pc.get_json(None, "P", "compute", "/gone")
+    with pytest.raises(errors.PodUnavailable, match="500 boom"):
+        pc.get_json(None, "P", "compute", "/broken")
+    pod.shutdown()
+    pod.server_close()
+
+
+def test_get_json_gets_again_on_a_connection_the_pod_dropped() -> None:
+    pod = _Pod({"/v2.1/servers": (200, {"servers": []})}, drop_idle=True)
+    pc = _Clients(f"http://127.0.0.1:{pod.server_port}/v2.1")
+    for _ in range(3):
+        assert pc.get_json(None, "P", "compute", "/servers") == {"servers": []}
+    assert pod.connections >= 3
+    port = pod.server_port
+    pod.shutdown()
+    pod.server_close()
+    down = _Clients(f"http://127.0.0.1:{port}/v2.1")
+    with pytest.raises(errors.PodUnavailable):
+        down.get_json(None, "P", "compute", "/servers")

@@ -71,10 +71,9 @@ class _Listing:
         headers = {h: self.req.headers[h] for h in ("OpenStack-API-Version",
                                                     "X-OpenStack-Nova-API-Version")
                    if h in self.req.headers}
-        resp = clients.get().request(self.req.context, pod.pod_name, self.coll.service_type,
-                                     "GET", self.coll.detail_path(self.req), params=params,
-                                     headers=headers, from_root=True)
-        return resp.json()[self.coll.key]
+        return clients.get().get_json(self.req.context, pod.pod_name, self.coll.service_type,
+                                      self.coll.detail_path(self.req), params=params,
+                                      headers=headers, from_root=True)[self.coll.key]
 
     def walk_to(self, pod: Pod, anchor: dict) -> str | None:
         """The last item of `pod` sorting at or before `anchor`: that pod's marker."""

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import webob
 
-from tricircle import clients, db, errors, pods, routing
+from tricircle import clients, db, errors, pods, reaper, routing
 from tricircle.api import lists, proxy
 from tricircle.api.wsgi import Request
 from tricircle.conf import CONF
-from tricircle.db.models import Pod
+from tricircle.db.models import Pod, utcnow
 
 LOG = logging.getLogger(__name__)
 
@@ -111,8 +111,17 @@ class Routed:
         return pod
 
     def create_in(self, req: Request, pod: Pod, body: dict) -> webob.Response:
-        """Create in `pod` and record where it lives."""
-        resp = proxy.call(req, pod, self.service_type, body=body)
+        """Create in `pod` and record where it lives. A pod that did not answer (or
+        failed) may have made it all the same: a job removes it if so."""
+        started = utcnow()
+        try:
+            resp = proxy.call(req, pod, self.service_type, body=body)
+        except errors.PodUnavailable:
+            name = body.get(self.key, {}).get("name")
+            if isinstance(name, str) and name:
+                reaper.queue(self.resource_type, pod.pod_id, req.context.project_id, name,
+                             started)
+            raise
         if resp.status_code < 300:
             self._record(req, pod, resp.json()[self.key]["id"])
         return proxy.answer(req, pod, self.service_type, resp, self.translate)
