@@ -27,11 +27,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from tricircle import clients, db, networking, router_sync, routers
-from tricircle.conf import CONF
-from tricircle.context import RequestContext, admin_context
-from tricircle.db import migration
-from tricircle.db.models import Pod
+from tricircle.core import clients, db
+from tricircle.core.conf import CONF
+from tricircle.core.context import RequestContext, admin_context
+from tricircle.core.db import migration
+from tricircle.core.db.models import Pod
+from tricircle.network import networks as networking
+from tricircle.network import routers
+from tricircle.network.sync import routers as router_sync
 
 COLLECTIONS = {"networks": "network", "subnets": "subnet", "ports": "port",
                "routers": "router"}

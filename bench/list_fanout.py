@@ -26,13 +26,13 @@ from urllib.parse import parse_qs, urlparse
 import requests
 import webob
 
-from tricircle import clients, db
 from tricircle.api.compute import servers
 from tricircle.api.wsgi import Request
-from tricircle.conf import CONF
-from tricircle.context import RequestContext
-from tricircle.db import migration
-from tricircle.db.models import Pod
+from tricircle.core import clients, db
+from tricircle.core.conf import CONF
+from tricircle.core.context import RequestContext
+from tricircle.core.db import migration
+from tricircle.core.db.models import Pod
 
 ITEMS_PER_POD = 200
 

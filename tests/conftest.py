@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.dbs import PostgresCluster
-from tricircle.conf import CONF
-from tricircle.db import migration
+from tricircle.core.conf import CONF
+from tricircle.core.db import migration
 
 TESTBED_TESTS = Path(__file__).parent / "testbed"
 

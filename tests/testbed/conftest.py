@@ -14,8 +14,8 @@ import pytest
 import webob
 from openstack import exceptions as os_exc
 
-from tricircle import conf
 from tricircle.api import deploy, faults
+from tricircle.core import conf
 
 REPO = Path(__file__).resolve().parents[2]
 CLOUDS = REPO / ".testbed" / "clouds.yaml"

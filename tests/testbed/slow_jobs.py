@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tricircle import bottom, db, jobs, pods, routing
-from tricircle.context import RequestContext
+from tricircle.core import bottom, db, pods, routing
+from tricircle.core.context import RequestContext
+from tricircle.xjob import handlers
 
 
-@jobs.handler("test_slow_network", "top_id")
+@handlers.register("test_slow_network", "top_id")
 def slow_network(ctx: RequestContext, resource: dict) -> None:
     with db.transaction() as s:
         pod = pods.get_pod(s, resource["pod_id"])

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tricircle import db, jobs
-from tricircle.db.models import Routing
+from tricircle.core import db, jobs
+from tricircle.core.db.models import Routing
 
 TOP = {"pod": {"pod_name": "RegionOne"}}
 POD1 = {"pod": {"pod_name": "Pod1", "az_name": "az1"}}

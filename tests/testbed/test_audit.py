@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tricircle import audit, db
-from tricircle.context import admin_context
-from tricircle.db.models import Pod
+from tricircle.core import db
+from tricircle.core.context import admin_context
+from tricircle.core.db.models import Pod
+from tricircle.network.sync import audit
 
 
 def test_the_audit_removes_orphans_and_only_them(tricircle_conf: Path,

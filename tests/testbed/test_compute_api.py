@@ -123,9 +123,10 @@ def test_a_create_the_pod_did_not_answer_is_reaped(api, flavor: str, cloud: Call
 
     from tests.testbed.test_admin_api import make_pods  # noqa: PLC0415
     from tests.testbed.test_l3 import wait_for  # noqa: PLC0415
-    from tricircle import clients, db, reaper  # noqa: PLC0415
-    from tricircle.context import admin_context  # noqa: PLC0415
-    from tricircle.db.models import Job  # noqa: PLC0415
+    from tricircle.compute import reaper  # noqa: PLC0415
+    from tricircle.core import clients, db  # noqa: PLC0415
+    from tricircle.core.context import admin_context  # noqa: PLC0415
+    from tricircle.core.db.models import Job  # noqa: PLC0415
 
     make_pods(api)
     pod1 = cloud("pod1")

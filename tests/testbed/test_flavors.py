@@ -7,9 +7,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
-from tricircle import db, flavors, jobs, pods
-from tricircle.context import admin_context
-from tricircle.db.models import Job, Pod
+from tricircle.compute import sync as compute_sync
+from tricircle.core import db, pods
+from tricircle.core.context import admin_context
+from tricircle.core.db.models import Job, Pod
+from tricircle.xjob import handlers
 
 
 def test_admin_flavors_are_made_and_removed_in_every_pod(cloud: Callable, unique: str,
@@ -44,8 +46,8 @@ def test_a_pod_registered_later_gets_every_flavor(tricircle_conf: Path, database
     with db.transaction() as s:
         [job] = s.scalars(select(Job).where(Job.type == "sync_flavors"))
     assert job.resource == {"pod_id": pod2.pod_id}
-    flavors.sync_flavors(admin_context(), job.resource)
+    compute_sync.sync_flavors(admin_context(), job.resource)
     copy = cloud("pod2").compute.get_flavor(flavor.id)
     assert (copy.name, copy.ram, copy.disk) == (unique, 64, 1)
-    flavors.sync_flavors(admin_context(), job.resource)  # idempotent
-    assert jobs.TYPES["sync_flavors"].handler is flavors.sync_flavors
+    compute_sync.sync_flavors(admin_context(), job.resource)  # idempotent
+    assert handlers.HANDLERS["sync_flavors"] is compute_sync.sync_flavors

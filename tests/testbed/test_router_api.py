@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from tests.testbed.test_admin_api import make_pods
 from tests.testbed.test_network_api import NET, neutron_error, subnet
-from tricircle import db
-from tricircle.db.models import Bridge, BridgePort, Job, Port
+from tricircle.core import db
+from tricircle.core.db.models import Bridge, BridgePort, Job, Port
 
 
 def router(api, name: str = "r1", as_: str = "demo") -> dict:

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from tests.testbed import slow_jobs  # noqa: F401 - registers the job type enqueued here
 from tests.testbed.conftest import connect
-from tricircle import bottom, clients, db, jobs
-from tricircle.context import RequestContext, admin_context
-from tricircle.db.models import Job, Pod, Routing, utcnow
+from tricircle.core import bottom, clients, db, jobs
+from tricircle.core.context import RequestContext, admin_context
+from tricircle.core.db.models import Job, Pod, Routing, utcnow
 
 REPO = Path(__file__).resolve().parents[2]
 OPENSTACK = Path.home() / ".cache" / "tricircle" / "testbed-venv" / "bin" / "openstack"

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from tests.conftest import both_databases
-from tricircle import db, routers
-from tricircle.db.models import Bridge, Pod
+from tricircle.core import db
+from tricircle.core.db.models import Bridge, Pod
+from tricircle.network import routers
 
 
 def race(n: int, work: Callable[[int], object]) -> list:
@@ -47,7 +48,7 @@ def test_concurrent_projects_get_distinct_bridges(database: str) -> None:
 
 @both_databases
 def test_bridge_cidr_avoids_the_projects_subnets_and_ips_are_unique(database: str) -> None:
-    from tricircle.db.models import Network, Subnet  # noqa: PLC0415
+    from tricircle.core.db.models import Network, Subnet  # noqa: PLC0415
 
     with db.transaction() as s:
         s.add(Network(id="n", project_id="p", az_hints=["az1"]))

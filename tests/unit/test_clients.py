@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tricircle import clients, errors
-from tricircle.conf import CONF
+from tricircle.core import clients, errors
+from tricircle.core.conf import CONF
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from tricircle import errors, ipam, l3
+from tricircle.core import errors
+from tricircle.network import ipam, l3
 
 ip = ipaddress.ip_address
 

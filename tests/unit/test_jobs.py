@@ -7,15 +7,17 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.conftest import both_databases
-from tricircle import db, errors, jobs, xjob
-from tricircle.conf import CONF
-from tricircle.db.models import Job
+from tricircle.core import db, errors, jobs
+from tricircle.core.conf import CONF
+from tricircle.core.db.models import Job
+from tricircle.xjob import handlers
+from tricircle.xjob import worker as xjob
 
 pytestmark = both_databases
 ran: list[dict] = []
 
 
-@jobs.handler("test_record", "key")
+@handlers.register("test_record", "key")
 def record(ctx, resource: dict) -> None:
     if resource.get("fail"):
         raise errors.PodUnavailable("Pod1", "down for the test")

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from tricircle import errors, listing
+from tricircle.compute import listing
+from tricircle.core import errors
 
 RULES = listing.SortRules(fields={"created_at": "created", "display_name": "name",
                                   "uuid": "id"}, default=(("created_at", "desc"),))

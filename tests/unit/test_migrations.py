@@ -11,8 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from tests.conftest import both_databases
-from tricircle.db import make_engine, migration
-from tricircle.db.models import Base
+from tricircle.core.db import make_engine, migration
+from tricircle.core.db.models import Base
 
 TABLES = {"pods", "pod_bindings", "routings", "jobs", "list_cursors", "networks", "subnets",
           "ports", "ip_allocations", "routers", "bridges", "bridge_ports", "security_groups",

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from tricircle import errors, microversions, xjob
-from tricircle.conf import CONF
+from tricircle.core import errors, microversions
+from tricircle.core.conf import CONF
+from tricircle.xjob import worker as xjob
 
 
 def test_common_range_is_the_intersection() -> None:

@@ -1,7 +1,7 @@
 """Limits and quotas at the top are the pods' added up."""
 from __future__ import annotations
 
-from tricircle import quotas
+from tricircle.compute import quotas
 
 
 def test_limits_add_up_and_unlimited_wins() -> None:

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from tricircle import db, errors, routing
-from tricircle.db.models import Pod
+from tricircle.core import db, errors, routing
+from tricircle.core.db.models import Pod
 
 
 def test_a_failed_create_gives_its_claim_back(database: str) -> None:

@@ -17,12 +17,12 @@ from keystonemiddleware import auth_token
 from oslo_config import cfg
 from oslo_middleware import request_id
 
-from tricircle import policies
 from tricircle.api import admin, compute, faults, network, volume
 from tricircle.api.microversion import Microversion
 from tricircle.api.wsgi import Request, Router
-from tricircle.conf import CONF
-from tricircle.context import RequestContext
+from tricircle.core import policies
+from tricircle.core.conf import CONF
+from tricircle.core.context import RequestContext
 
 # Where each API lives under tricircle-api; the catalog's RegionOne endpoints say so too.
 PREFIXES = {"compute": "/compute", "volume": "/volume", "network": "/networking"}

@@ -9,9 +9,9 @@ import webob.dec
 import webob.exc
 from oslo_config import cfg
 
-from tricircle import errors
 from tricircle.api.wsgi import json_response
-from tricircle.conf import CONF
+from tricircle.core import errors
+from tricircle.core.conf import CONF
 
 LOG = logging.getLogger(__name__)
 

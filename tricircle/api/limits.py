@@ -1,9 +1,10 @@
 """Limits and quotas: what the project may use across all pods, the sum of each pod's."""
 from __future__ import annotations
 
-from tricircle import clients, db, errors, pods, quotas
-from tricircle.api import proxy
+from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request
+from tricircle.compute import quotas
+from tricircle.core import clients, db, errors, pods
 
 
 def summed(req: Request, service_type: str) -> dict:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import webob
 import webob.dec
 
-from tricircle import errors, microversions
 from tricircle.api import faults, versions
 from tricircle.api.wsgi import Request
+from tricircle.core import errors, microversions
 
 HEADER = "OpenStack-API-Version"
 

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from sqlalchemy import Select, or_
 from sqlalchemy.orm import Session
 
-from tricircle import errors
 from tricircle.api.wsgi import Request
-from tricircle.conf import CONF
+from tricircle.core import errors
+from tricircle.core.conf import CONF
 
 
 def limit_of(req: Request) -> int:

@@ -5,7 +5,7 @@ from typing import Any
 
 import jsonschema
 
-from tricircle import errors
+from tricircle.core import errors
 
 
 def name(max_length: int = 255, min_length: int = 0) -> dict:

@@ -1,8 +1,8 @@
 """Version documents of the proxied APIs, advertising the microversions every pod supports."""
 from __future__ import annotations
 
-from tricircle import clients, db, microversions, pods
-from tricircle.microversions import Version
+from tricircle.core import clients, db, microversions, pods
+from tricircle.core.microversions import Version
 
 _caches: dict[str, microversions.RangeCache] = {}
 

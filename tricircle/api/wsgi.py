@@ -14,8 +14,8 @@ from typing import Any
 import webob
 import webob.dec
 
-from tricircle import errors
-from tricircle.context import RequestContext
+from tricircle.core import errors
+from tricircle.core.context import RequestContext
 
 MAX_BODY = 1 << 20  # a request body larger than this is refused (413)
 

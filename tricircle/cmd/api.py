@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 
-from tricircle import conf
 from tricircle.api import deploy
+from tricircle.core import conf
 
 
 class _Server(BaseApplication):

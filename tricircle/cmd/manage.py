@@ -8,9 +8,9 @@ import sys
 from oslo_log import log
 from sqlalchemy import select
 
-from tricircle import clients, conf, db
-from tricircle.db import migration
-from tricircle.db.models import Job, Pod, Routing, utcnow
+from tricircle.core import clients, conf, db
+from tricircle.core.db import migration
+from tricircle.core.db.models import Job, Pod, Routing, utcnow
 
 # The catalog entries RegionOne needs: service type -> path under tricircle-api.
 ENDPOINTS = {"compute": "/compute/v2.1", "volumev3": "/volume/v3/$(project_id)s",

@@ -4,7 +4,8 @@ from __future__ import annotations
 import signal
 import sys
 
-from tricircle import conf, xjob
+from tricircle.core import conf
+from tricircle.xjob import worker as xjob
 
 
 def main(argv: list[str] | None = None) -> int:

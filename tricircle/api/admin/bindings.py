@@ -4,11 +4,11 @@ from __future__ import annotations
 import webob
 from sqlalchemy import select
 
-from tricircle import db, errors, pods
 from tricircle.api import validation as v
 from tricircle.api.wsgi import Request, json_response
-from tricircle.db.models import PodBinding
-from tricircle.policies import authorize
+from tricircle.core import db, errors, pods
+from tricircle.core.db.models import PodBinding
+from tricircle.core.policies import authorize
 
 # `tenant_id` is the seed's name for the project; either may be given.
 CREATE = v.obj({"tenant_id": v.name(64), "project_id": v.name(64), "pod_id": v.name(36)},

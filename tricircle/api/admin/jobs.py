@@ -4,11 +4,11 @@ from __future__ import annotations
 import webob
 from sqlalchemy import select
 
-from tricircle import db, errors, jobs
 from tricircle.api import pagination
 from tricircle.api.wsgi import Request, json_response
-from tricircle.db.models import Job
-from tricircle.policies import authorize
+from tricircle.core import db, errors, jobs
+from tricircle.core.db.models import Job
+from tricircle.core.policies import authorize
 
 
 def index(req: Request) -> dict:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import webob
 from sqlalchemy import select
 
-from tricircle import clients, db, pods
 from tricircle.api import validation as v
 from tricircle.api.wsgi import Request, json_response
-from tricircle.db.models import Pod
-from tricircle.policies import authorize
+from tricircle.core import clients, db, pods
+from tricircle.core.db.models import Pod
+from tricircle.core.policies import authorize
 
 CREATE = v.obj({"pod_name": v.name(), "az_name": v.nullable_name(),
                 "pod_az_name": v.nullable_name(), "dc_name": v.nullable_name()},

@@ -4,11 +4,11 @@ from __future__ import annotations
 import webob
 from sqlalchemy import select
 
-from tricircle import db, errors, routing
 from tricircle.api import pagination
 from tricircle.api.wsgi import Request, json_response
-from tricircle.db.models import Routing
-from tricircle.policies import allowed, authorize
+from tricircle.core import db, errors, routing
+from tricircle.core.db.models import Routing
+from tricircle.core.policies import allowed, authorize
 
 FILTERS = ("top_id", "bottom_id", "pod_id", "project_id", "resource_type")
 

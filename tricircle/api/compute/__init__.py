@@ -3,14 +3,9 @@ from __future__ import annotations
 
 import webob
 
-from tricircle.api import limits, proxy
-from tricircle.api.compute import (
-    availability_zones,
-    flavors,
-    keypairs,
-    servers,
-    versions,
-)
+from tricircle.api import limits
+from tricircle.api.compute import availability_zones, flavors, keypairs, servers, versions
+from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request, Router
 
 ALL = ("GET", "POST", "PUT", "DELETE")

@@ -5,10 +5,10 @@ Every bottom pod is an aggregate `ag_<pod>` (id = the pod's row id) in its AZ; i
 """
 from __future__ import annotations
 
-from tricircle import db, errors, pods
 from tricircle.api.wsgi import Request
-from tricircle.db.models import Pod
-from tricircle.policies import authorize
+from tricircle.core import db, errors, pods
+from tricircle.core.db.models import Pod
+from tricircle.core.policies import authorize
 
 
 def _zones(with_hosts: bool) -> list[dict]:

@@ -8,10 +8,10 @@ from typing import Any
 
 import webob
 
-from tricircle import clients, db, errors, jobs, pods
-from tricircle.api import proxy
+from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request, json_response
-from tricircle.db.models import Pod
+from tricircle.core import clients, db, errors, jobs, pods
+from tricircle.core.db.models import Pod
 
 SERVICE = "compute"
 

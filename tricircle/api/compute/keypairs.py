@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import webob
 
-from tricircle import clients, db, errors, jobs, pods
-from tricircle.api import proxy
+from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request
+from tricircle.core import clients, db, errors, jobs, pods
 
 SERVICE = "compute"
 

@@ -7,12 +7,14 @@ import json
 import webob
 from sqlalchemy import select
 
-from tricircle import db, errors, listing, security_groups, server_ports
-from tricircle.api import lists
-from tricircle.api.routed import Routed
+from tricircle.api.forward import lists
+from tricircle.api.forward.routed import Routed
 from tricircle.api.volume.volumes import VOLUMES
 from tricircle.api.wsgi import Request
-from tricircle.db.models import Network
+from tricircle.compute import listing, server_ports
+from tricircle.core import db, errors
+from tricircle.core.db.models import Network
+from tricircle.network import security_groups
 
 AZ_FIELD = "OS-EXT-AZ:availability_zone"
 

@@ -1,9 +1,9 @@
 """Nova's version documents."""
 from __future__ import annotations
 
-from tricircle import microversions
 from tricircle.api import versions
 from tricircle.api.wsgi import Request
+from tricircle.core import microversions
 
 BASE = ((2, 1), (2, 1))
 

@@ -1,10 +1,10 @@
 """The network API (Neutron v2.0) users reach through RegionOne: its whole surface."""
 from __future__ import annotations
 
-from tricircle import db, errors, pods
-from tricircle.api.network import resources as r
+from tricircle.api.network import handlers as r
 from tricircle.api.wsgi import Request, Router
-from tricircle.policies import authorize
+from tricircle.core import db, errors, pods
+from tricircle.core.policies import authorize
 
 # Only what is really served is listed (clients decide what to call from this).
 EXTENSIONS = [

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import webob
 
-from tricircle import db, microversions, pods
-from tricircle.api import limits, proxy, versions
+from tricircle.api import limits, versions
+from tricircle.api.forward import proxy
 from tricircle.api.volume import volumes
 from tricircle.api.wsgi import Request, Router
-from tricircle.policies import authorize
+from tricircle.core import db, microversions, pods
+from tricircle.core.policies import authorize
 
 BASE = ((3, 0), (3, 0))
 

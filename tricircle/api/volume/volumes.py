@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import webob
 
-from tricircle import errors, listing
-from tricircle.api import lists
-from tricircle.api.routed import Routed
+from tricircle.api.forward import lists
+from tricircle.api.forward.routed import Routed
 from tricircle.api.wsgi import Request
+from tricircle.compute import listing
+from tricircle.core import errors
 
 RULES = listing.SortRules(fields={
     "created_at": "created_at", "updated_at": "updated_at", "name": "name",

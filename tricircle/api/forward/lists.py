@@ -1,0 +1,142 @@
+"""Merged lists: every pod in parallel, one sorted page with real limit/marker semantics.
+
+A page asks each pod for `limit` items after that pod's own marker. Where each pod stands
+after a page is kept in `list_cursors`, keyed by the page's last id (the marker a client
+sends next) and a digest of the listing; a marker without a cursor (made by hand, or
+expired) is found by walking the other pods up to the marker's sort position.
+
+A pod that does not answer fails the whole list with 503 naming it: a page silently
+missing a pod's items would be wrong, and a later page could not be trusted either.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import delete, select
+
+from tricircle.api import pagination
+from tricircle.api.wsgi import Request
+from tricircle.compute import listing
+from tricircle.core import clients, db, errors, pods
+from tricircle.core.db.models import ListCursor, Pod, utcnow
+
+CURSOR_TTL = dt.timedelta(hours=6)
+_PAGING = ("limit", "marker")
+
+
+@dataclass(frozen=True)
+class Collection:
+    service_type: str
+    key: str  # "servers"
+    rules: listing.SortRules
+    # Paths below the pods' roots (they carry the project where the API does):
+    detail_path: Callable[[Request], str]  # the detailed list, e.g. /v2.1/servers/detail
+    show_path: Callable[[Request, str], str]  # one item
+
+
+def _raise_first(results: list[tuple[Pod, Any]]) -> None:
+    failed = [(p, r) for p, r in results if isinstance(r, Exception)]
+    for pod, err in failed:
+        if isinstance(err, errors.PodUnavailable):
+            raise errors.PodUnavailable(pod.pod_name, f"{err.message} The list would be "
+                                        "incomplete; try again when the pod is back.")
+    if failed:
+        raise failed[0][1]
+
+
+class _Listing:
+    """One merged list request."""
+
+    def __init__(self, req: Request, coll: Collection) -> None:
+        self.req, self.coll = req, coll
+        self.limit = pagination.limit_of(req)
+        if "sort" in req.GET:  # Cinder's form
+            asked = listing.split_sort(req.GET["sort"])
+        else:
+            asked = req.GET.getall("sort_key"), req.GET.getall("sort_dir")
+        self.keys = listing.sort_keys(coll.rules, *asked)
+        self.filters = [(k, v) for k, v in req.GET.items() if k not in _PAGING]
+        what = [req.context.project_id, req.context.user_id, req.path_info,
+                sorted(self.filters)]
+        self.digest = hashlib.sha256(json.dumps(what).encode()).hexdigest()
+
+    def fetch(self, pod: Pod, limit: int, marker: str | None) -> list[dict]:
+        params = [*self.filters, ("limit", str(limit))] + (
+            [("marker", marker)] if marker else [])
+        headers = {h: self.req.headers[h] for h in ("OpenStack-API-Version",
+                                                    "X-OpenStack-Nova-API-Version")
+                   if h in self.req.headers}
+        return clients.get().get_json(self.req.context, pod.pod_name, self.coll.service_type,
+                                      self.coll.detail_path(self.req), params=params,
+                                      headers=headers, from_root=True)[self.coll.key]
+
+    def walk_to(self, pod: Pod, anchor: dict) -> str | None:
+        """The last item of `pod` sorting at or before `anchor`: that pod's marker."""
+        batch = max(self.limit, 50)
+        marker = None
+        while True:
+            items = self.fetch(pod, batch, marker)
+            for item in items:
+                if listing.is_after(item, anchor, self.keys):
+                    return marker
+                marker = item["id"]
+            if len(items) < batch:
+                return marker
+
+    def markers_after(self, marker: str, bottom: list[Pod],
+                      find_pod: Callable[[str], Pod | None]) -> dict[str, str | None]:
+        """Each pod's marker for the page after `marker`: remembered, or found."""
+        with db.transaction() as s:
+            cursor = s.scalar(select(ListCursor).where(ListCursor.marker == marker,
+                                                       ListCursor.query == self.digest))
+        if cursor is not None:
+            return cursor.pod_markers
+        owner = find_pod(marker)
+        if owner is None:
+            raise errors.BadRequest(f"marker [{marker}] not found")
+        resp = clients.get().request(self.req.context, owner.pod_name,
+                                     self.coll.service_type, "GET",
+                                     self.coll.show_path(self.req, marker), from_root=True,
+                                     expect=(404,))
+        if resp.status_code == 404:
+            raise errors.BadRequest(f"marker [{marker}] not found")
+        anchor = next(iter(resp.json().values()))
+        others = [p for p in bottom if p.pod_id != owner.pod_id]
+        walked = clients.get().fanout(others, lambda p: self.walk_to(p, anchor))
+        _raise_first(walked)
+        return {owner.pod_id: marker, **{p.pod_id: m for p, m in walked}}
+
+    def remember(self, last_id: str, markers: dict) -> None:
+        with db.transaction() as s:
+            db.insert_ignore(s, ListCursor, {"marker": last_id, "query": self.digest,
+                                             "pod_markers": markers, "created_at": utcnow()})
+            s.execute(delete(ListCursor).where(ListCursor.created_at < utcnow() - CURSOR_TTL))
+
+
+def merged(req: Request, coll: Collection, find_pod: Callable[[str], Pod | None],
+           translate: Callable[[dict, Pod], dict]) -> tuple[list[dict], list[dict]]:
+    """(items, links) of one merged page."""
+    lst = _Listing(req, coll)
+    with db.transaction() as s:
+        bottom = pods.bottom_pods(s)
+    by_id = {p.pod_id: p for p in bottom}
+    marker = req.GET.get("marker")
+    markers = lst.markers_after(marker, bottom, find_pod) if marker else {}
+    results = clients.get().fanout(bottom, lambda p: lst.fetch(p, lst.limit,
+                                                               markers.get(p.pod_id)))
+    _raise_first(results)
+    page = listing.merge({p.pod_id: items for p, items in results}, lst.keys, lst.limit)
+    items = [translate(item, by_id[pod_id]) for pod_id, item in page]
+    links = []
+    if lst.limit and len(page) == lst.limit:
+        last = page[-1][1]["id"]
+        lst.remember(last, listing.next_markers(markers, page))
+        query = urlencode([*lst.filters, ("limit", lst.limit), ("marker", last)])
+        links.append({"rel": "next", "href": f"{req.path_url}?{query}"})
+    return items, links

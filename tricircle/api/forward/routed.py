@@ -1,0 +1,150 @@
+"""Resources that live in one pod and keep their pod id as top id (servers, volumes):
+made in the pod of the requested availability zone, found by the routing table after.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import webob
+
+from tricircle.api.forward import lists, proxy
+from tricircle.api.wsgi import Request
+from tricircle.compute import reaper
+from tricircle.core import clients, db, errors, pods, routing
+from tricircle.core.conf import CONF
+from tricircle.core.db.models import Pod, utcnow
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Routed:
+    resource_type: str  # in the routing table: "server"
+    key: str  # the body key: "server"
+    collection: lists.Collection
+    az_field: str  # where an answer names the AZ
+    owner_field: str  # where an answer names the project (admins may see it)
+    not_found: str  # Nova's / Cinder's message, with {id}
+    # More to change in an answer's item, e.g. a server's bottom network names.
+    translate_more: Callable[[dict], None] | None = None
+
+    @property
+    def service_type(self) -> str:
+        return self.collection.service_type
+
+    # -- answers ---------------------------------------------------------------------
+    def translate_item(self, item: dict, pod: Pod) -> dict:
+        """An item as the top shows it: the AZ is the pod's top AZ."""
+        if self.az_field in item:
+            item[self.az_field] = pod.az_name
+        if self.translate_more:
+            self.translate_more(item)
+        return item
+
+    def translate(self, body: dict, pod: Pod) -> dict:
+        if isinstance(body.get(self.key), dict):
+            self.translate_item(body[self.key], pod)
+        return body
+
+    # -- where it lives --------------------------------------------------------------
+    def find_pod(self, req: Request, top_id: str) -> Pod | None:
+        """The pod of an object the caller may see. A missing routing row (its creator
+        died before writing it) is repaired by asking the pods."""
+        found = routing.locate(top_id, self.resource_type)
+        ctx = req.context
+        if found is not None:
+            pod, row = found
+            return pod if ctx.is_admin or row.project_id == ctx.project_id else None
+        with db.transaction() as s:
+            bottom = pods.bottom_pods(s)
+        path = self.collection.show_path(req, top_id)
+        answers = clients.get().fanout(bottom, lambda p: clients.get().request(
+            ctx, p.pod_name, self.service_type, "GET", path, from_root=True, expect=(404,)))
+        for pod, resp in answers:
+            if not isinstance(resp, Exception) and resp.status_code == 200:
+                owner = resp.json()[self.key].get(self.owner_field) or ctx.project_id
+                routing.record(top_id, pod.pod_id, self.resource_type, owner, top_id)
+                return pod
+        return None
+
+    def pod_of(self, req: Request, top_id: str) -> Pod:
+        pod = self.find_pod(req, top_id)
+        if pod is None:
+            raise errors.NotFound(self.not_found.format(id=top_id))
+        return pod
+
+    # -- handlers --------------------------------------------------------------------
+    def list(self, req: Request, summary: Callable[[dict], dict] | None = None) -> dict:
+        items, links = lists.merged(req, self.collection, lambda i: self.find_pod(req, i),
+                                    self.translate_item)
+        body: dict = {self.collection.key: [summary(i) for i in items] if summary else items}
+        if links:
+            body[f"{self.collection.key}_links"] = links
+        return body
+
+    def create(self, req: Request, check: Callable[[dict], None] | None = None
+               ) -> webob.Response:
+        body = req.json_body()
+        item = dict(req.json_body(self.key))
+        if check:
+            check(item)
+        pod = self.pick_pod(req, item)
+        return self.create_in(req, pod, {**body, self.key: item})
+
+    def pick_pod(self, req: Request, item: dict) -> Pod:
+        """The pod of a new object's availability zone (the project's binding there);
+        `item`'s AZ becomes the pod's own AZ name."""
+        az = item.get("availability_zone") or CONF.compute.default_availability_zone
+        if not az:
+            raise errors.BadRequest("availability_zone is required: no default availability "
+                                    "zone is configured.")
+        if not isinstance(az, str):
+            raise errors.BadRequest("Invalid input for field/attribute availability_zone.")
+        with db.transaction() as s:
+            # "az:host" names a host inside the pod: the AZ part picks the pod.
+            pod = pods.pod_for_project(s, req.context.project_id, az.split(":")[0])
+        if pod.pod_az_name:
+            item["availability_zone"] = pod.pod_az_name
+        else:
+            item.pop("availability_zone", None)
+        return pod
+
+    def create_in(self, req: Request, pod: Pod, body: dict) -> webob.Response:
+        """Create in `pod` and record where it lives. A pod that did not answer (or
+        failed) may have made it all the same: a job removes it if so."""
+        started = utcnow()
+        try:
+            resp = proxy.call(req, pod, self.service_type, body=body)
+        except errors.PodUnavailable:
+            name = body.get(self.key, {}).get("name")
+            if isinstance(name, str) and name:
+                reaper.queue(self.resource_type, pod.pod_id, req.context.project_id, name,
+                             started)
+            raise
+        if resp.status_code < 300:
+            self._record(req, pod, resp.json()[self.key]["id"])
+        return proxy.answer(req, pod, self.service_type, resp, self.translate)
+
+    def _record(self, req: Request, pod: Pod, top_id: str) -> None:
+        try:
+            routing.record(top_id, pod.pod_id, self.resource_type, req.context.project_id,
+                           top_id)
+        except Exception:
+            # Unrecorded, it would be found again by asking the pods; but the user is told
+            # the create failed, so it must not exist.
+            LOG.exception("Could not record %s %s; deleting it from %s", self.resource_type,
+                          top_id, pod.pod_name)
+            clients.get().request(req.context, pod.pod_name, self.service_type, "DELETE",
+                                  self.collection.show_path(req, top_id), from_root=True,
+                                  expect=(404,))
+            raise
+
+    def one(self, req: Request, top_id: str) -> webob.Response:
+        """Anything on one object: forwarded to its pod."""
+        pod = self.pod_of(req, top_id)
+        resp = proxy.call(req, pod, self.service_type)
+        if resp.status_code == 404 and req.method == "GET" and "rest" not in req.urlvars:
+            routing.forget(top_id, pod.pod_id, self.resource_type)  # gone from the pod
+        return proxy.answer(req, pod, self.service_type, resp, self.translate)

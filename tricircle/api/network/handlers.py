@@ -1,0 +1,375 @@
+"""Networks, subnets, ports and routers of the top (Neutron v2.0): parse, call the domain, shape."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import webob
+from sqlalchemy import or_, select
+
+from tricircle.api.network import schemas as a
+from tricircle.api.wsgi import Request, json_response
+from tricircle.core import db
+from tricircle.core.db.models import Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet
+from tricircle.network import networks as networking
+from tricircle.network import routers
+from tricircle.network import security_groups as sg
+
+NETWORK = {
+    "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
+    "admin_state_up": a.Attr(a.boolean, True), "shared": a.Attr(a.boolean, False),
+    "mtu": a.Attr(a.integer(68, 9216), 1500),
+    "availability_zone_hints": a.Attr(a.list_of(a.string()), list, put=False),
+    "tenant_id": a.Attr(a.string(64), None, put=False),
+    "project_id": a.Attr(a.string(64), None, put=False),
+    "port_security_enabled": a.Attr(a.boolean, True),
+}
+SUBNET = {
+    "network_id": a.Attr(a.string(36), required=True, put=False),
+    "ip_version": a.Attr(a.one_of(4, 6), required=True, put=False),
+    "cidr": a.Attr(a.string(64), required=True, put=False),
+    "gateway_ip": a.Attr(a.nullable(a.string(64)), put=False),
+    "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
+    "enable_dhcp": a.Attr(a.boolean, True),
+    "allocation_pools": a.Attr(a.dict_list("start", "end"), put=False),
+    "host_routes": a.Attr(a.dict_list("destination", "nexthop"), list),
+    "dns_nameservers": a.Attr(a.list_of(a.string(64)), list),
+    "tenant_id": a.Attr(a.string(64), None, put=False),
+    "project_id": a.Attr(a.string(64), None, put=False),
+}
+PORT = {
+    "network_id": a.Attr(a.string(36), required=True, put=False),
+    "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
+    "admin_state_up": a.Attr(a.boolean, True),
+    "mac_address": a.Attr(a.string(32), put=False),
+    "fixed_ips": a.Attr(a.dict_list("subnet_id", "ip_address"), put=False),
+    "device_id": a.Attr(a.string(), ""), "device_owner": a.Attr(a.string(), ""),
+    "security_groups": a.Attr(a.list_of(a.string(36))),
+    "tenant_id": a.Attr(a.string(64), None, put=False),
+    "project_id": a.Attr(a.string(64), None, put=False),
+}
+SECURITY_GROUP = {
+    "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
+    "stateful": a.Attr(a.one_of(True), True, put=False),
+    "tenant_id": a.Attr(a.string(64), None, put=False),
+    "project_id": a.Attr(a.string(64), None, put=False),
+}
+SECURITY_GROUP_RULE = {
+    "security_group_id": a.Attr(a.string(36), required=True),
+    "direction": a.Attr(a.one_of("ingress", "egress"), required=True),
+    "ethertype": a.Attr(a.string(8), "IPv4"),
+    "protocol": a.Attr(a.nullable(a.string_or_int), None),
+    "port_range_min": a.Attr(a.nullable(a.integer(0, 65535)), None),
+    "port_range_max": a.Attr(a.nullable(a.integer(0, 65535)), None),
+    "remote_ip_prefix": a.Attr(a.nullable(a.string(64)), None),
+    "remote_group_id": a.Attr(a.nullable(a.string(36)), None),
+    "description": a.Attr(a.string(), ""),
+    "tenant_id": a.Attr(a.string(64), None),
+    "project_id": a.Attr(a.string(64), None),
+}
+ROUTER = {
+    "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
+    "admin_state_up": a.Attr(a.boolean, True),
+    "external_gateway_info": a.Attr(a.nullable(a.any_dict), None),
+    "routes": a.Attr(a.routes, list, post=False),
+    "availability_zone_hints": a.Attr(a.list_of(a.string()), list, put=False),
+    "tenant_id": a.Attr(a.string(64), None, put=False),
+    "project_id": a.Attr(a.string(64), None, put=False),
+}
+ROUTES = {"routes": a.Attr(a.routes, required=True)}
+
+# Filters a list understands, per resource: query name -> column.
+FILTERS = {
+    Network: {"id": Network.id, "name": Network.name, "project_id": Network.project_id,
+              "tenant_id": Network.project_id, "shared": Network.shared},
+    Subnet: {"id": Subnet.id, "name": Subnet.name, "network_id": Subnet.network_id,
+             "project_id": Subnet.project_id, "tenant_id": Subnet.project_id,
+             "cidr": Subnet.cidr, "ip_version": Subnet.ip_version},
+    Port: {"id": Port.id, "name": Port.name, "network_id": Port.network_id,
+           "project_id": Port.project_id, "tenant_id": Port.project_id,
+           "device_id": Port.device_id, "device_owner": Port.device_owner,
+           "mac_address": Port.mac_address},
+    Router: {"id": Router.id, "name": Router.name, "project_id": Router.project_id,
+             "tenant_id": Router.project_id},
+    SecurityGroup: {"id": SecurityGroup.id, "name": SecurityGroup.name,
+                    "project_id": SecurityGroup.project_id,
+                    "tenant_id": SecurityGroup.project_id},
+    SecurityGroupRule: {"id": SecurityGroupRule.id,
+                        "security_group_id": SecurityGroupRule.security_group_id,
+                        "direction": SecurityGroupRule.direction,
+                        "ethertype": SecurityGroupRule.ethertype,
+                        "protocol": SecurityGroupRule.protocol,
+                        "remote_group_id": SecurityGroupRule.remote_group_id,
+                        "project_id": SecurityGroupRule.project_id,
+                        "tenant_id": SecurityGroupRule.project_id},
+}
+
+
+def _fields(req: Request, item: dict) -> dict:
+    wanted = req.GET.getall("fields")
+    return {k: v for k, v in item.items() if k in wanted} if wanted else item
+
+
+def _list(req: Request, model: Any, key: str, shape: Callable) -> dict:
+    ctx = req.context
+    query = select(model).order_by(model.created_at, model.id)
+    for name, column in FILTERS[model].items():
+        values = req.GET.getall(name)
+        if values:
+            if column.type.python_type is bool:
+                values = [v.lower() == "true" for v in values]
+            query = query.where(column.in_(values))
+    if not ctx.is_admin:
+        mine = model.project_id == ctx.project_id
+        if model is Network:
+            mine = or_(mine, Network.shared.is_(True))
+        query = query.where(mine)
+    with db.transaction() as s:
+        return {key: [_fields(req, shape(s, x)) for x in s.scalars(query)]}
+
+
+def _body(req: Request, key: str, spec: dict, create: bool) -> dict:
+    return a.parse(spec, req.json_body(key), create=create)
+
+
+# -- networks ----------------------------------------------------------------------------
+
+def networks(req: Request) -> dict:
+    return _list(req, Network, "networks", networking.network_dict)
+
+
+def network_create(req: Request) -> webob.Response:
+    values = _body(req, "network", NETWORK, create=True)
+    values.pop("port_security_enabled")
+    with db.transaction() as s:
+        net = networking.create_network(s, req.context, values)
+        return json_response({"network": networking.network_dict(s, net)}, status=201)
+
+
+def network_show(req: Request) -> dict:
+    with db.transaction() as s:
+        net = networking.get_network(s, req.context, req.urlvars["id"])
+        return {"network": _fields(req, networking.network_dict(s, net))}
+
+
+def network_update(req: Request) -> dict:
+    values = _body(req, "network", NETWORK, create=False)
+    values.pop("port_security_enabled", None)
+    with db.transaction() as s:
+        net = networking.get_network(s, req.context, req.urlvars["id"])
+        networking.update(s, req.context, net, values)
+        return {"network": networking.network_dict(s, net)}
+
+
+def network_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        networking.delete_network(s, req.context,
+                                  networking.get_network(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)
+
+
+# -- subnets -----------------------------------------------------------------------------
+
+def subnets(req: Request) -> dict:
+    return _list(req, Subnet, "subnets", lambda s, x: networking.subnet_dict(x))
+
+
+def subnet_create(req: Request) -> webob.Response:
+    body = req.json_body("subnet")
+    values = a.parse(SUBNET, body, create=True)
+    if "gateway_ip" not in body:
+        values.pop("gateway_ip")  # absent: the default gateway; null: no gateway
+    with db.transaction() as s:
+        sub = networking.create_subnet(s, req.context, values)
+        sg.resync_project(s, sub.project_id)  # rules on remote groups cover its CIDR
+        return json_response({"subnet": networking.subnet_dict(sub)}, status=201)
+
+
+def subnet_show(req: Request) -> dict:
+    with db.transaction() as s:
+        sub = networking.get_subnet(s, req.context, req.urlvars["id"])
+        return {"subnet": _fields(req, networking.subnet_dict(sub))}
+
+
+def subnet_update(req: Request) -> dict:
+    values = _body(req, "subnet", SUBNET, create=False)
+    with db.transaction() as s:
+        sub = networking.get_subnet(s, req.context, req.urlvars["id"])
+        networking.update(s, req.context, sub, values)
+        return {"subnet": networking.subnet_dict(sub)}
+
+
+def subnet_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        sub = networking.get_subnet(s, req.context, req.urlvars["id"])
+        networking.delete_subnet(s, req.context, sub)
+        sg.resync_project(s, sub.project_id)
+    return json_response(None, status=204)
+
+
+# -- ports -------------------------------------------------------------------------------
+
+def ports(req: Request) -> dict:
+    return _list(req, Port, "ports", networking.port_dict)
+
+
+def port_create(req: Request) -> webob.Response:
+    body = req.json_body("port")
+    values = a.parse(PORT, body, create=True)
+    if "fixed_ips" not in body:
+        values.pop("fixed_ips")
+    groups = values.pop("security_groups")
+    with db.transaction() as s:
+        port = networking.create_port(s, req.context, values)
+        sg.set_port_groups(s, req.context, port, groups)
+        return json_response({"port": networking.port_dict(s, port)}, status=201)
+
+
+def port_show(req: Request) -> dict:
+    with db.transaction() as s:
+        port = networking.get_port(s, req.context, req.urlvars["id"])
+        return {"port": _fields(req, networking.port_dict(s, port))}
+
+
+def port_update(req: Request) -> dict:
+    values = _body(req, "port", PORT, create=False)
+    with db.transaction() as s:
+        port = networking.get_port(s, req.context, req.urlvars["id"])
+        groups = values.pop("security_groups", None)
+        networking.update(s, req.context, port, values)
+        if groups is not None:
+            sg.set_port_groups(s, req.context, port, groups)
+            sg.sync_ports(s, [port.id])
+        return {"port": networking.port_dict(s, port)}
+
+
+def port_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        networking.delete_port(s, req.context,
+                               networking.get_port(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)
+
+
+
+# -- routers -----------------------------------------------------------------------------
+
+def routers_list(req: Request) -> dict:
+    return _list(req, Router, "routers", routers.router_dict)
+
+
+def router_create(req: Request) -> webob.Response:
+    values = _body(req, "router", ROUTER, create=True)
+    with db.transaction() as s:
+        router = routers.create_router(s, req.context, values)
+        return json_response({"router": routers.router_dict(s, router)}, status=201)
+
+
+def router_show(req: Request) -> dict:
+    with db.transaction() as s:
+        router = routers.get_router(s, req.context, req.urlvars["id"])
+        return {"router": _fields(req, routers.router_dict(s, router))}
+
+
+def router_update(req: Request) -> dict:
+    values = _body(req, "router", ROUTER, create=False)
+    with db.transaction() as s:
+        router = routers.get_router(s, req.context, req.urlvars["id"])
+        routers.update_router(s, req.context, router, values)
+        return {"router": routers.router_dict(s, router)}
+
+
+def router_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        routers.delete_router(s, req.context,
+                              routers.get_router(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)
+
+
+def router_add_interface(req: Request) -> dict:
+    with db.transaction() as s:
+        router = routers.get_router(s, req.context, req.urlvars["id"])
+        return routers.add_interface(s, req.context, router, req.json_body())
+
+
+def router_remove_interface(req: Request) -> dict:
+    with db.transaction() as s:
+        router = routers.get_router(s, req.context, req.urlvars["id"])
+        return routers.remove_interface(s, req.context, router, req.json_body())
+
+
+def _change_routes(req: Request, add: bool) -> dict:
+    routes = _body(req, "router", ROUTES, create=True)["routes"]
+    with db.transaction() as s:
+        router = routers.get_router(s, req.context, req.urlvars["id"])
+        routers.change_routes(s, req.context, router, routes, add)
+        return {"router": routers.router_dict(s, router)}
+
+
+def router_add_routes(req: Request) -> dict:
+    return _change_routes(req, add=True)
+
+
+def router_remove_routes(req: Request) -> dict:
+    return _change_routes(req, add=False)
+
+
+# -- security groups -----------------------------------------------------------------------
+
+def security_groups(req: Request) -> dict:
+    if not req.context.is_admin or req.GET.get("project_id") or req.GET.get("tenant_id"):
+        with db.transaction() as s:  # Neutron makes the default group when it is listed
+            sg.default_group(s, req.GET.get("project_id") or req.GET.get("tenant_id")
+                             or req.context.project_id)
+    return _list(req, SecurityGroup, "security_groups", sg.group_dict)
+
+
+def security_group_create(req: Request) -> webob.Response:
+    values = _body(req, "security_group", SECURITY_GROUP, create=True)
+    values.pop("stateful")
+    with db.transaction() as s:
+        group = sg.create_group(s, req.context, values)
+        return json_response({"security_group": sg.group_dict(s, group)}, status=201)
+
+
+def security_group_show(req: Request) -> dict:
+    with db.transaction() as s:
+        group = sg.get_group(s, req.context, req.urlvars["id"])
+        return {"security_group": _fields(req, sg.group_dict(s, group))}
+
+
+def security_group_update(req: Request) -> dict:
+    values = _body(req, "security_group", SECURITY_GROUP, create=False)
+    with db.transaction() as s:
+        group = sg.get_group(s, req.context, req.urlvars["id"])
+        sg.update_group(s, req.context, group, values)
+        return {"security_group": sg.group_dict(s, group)}
+
+
+def security_group_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        sg.delete_group(s, req.context, sg.get_group(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)
+
+
+def rules(req: Request) -> dict:
+    return _list(req, SecurityGroupRule, "security_group_rules",
+                 lambda s, rule: sg.rule_dict(rule))
+
+
+def rule_create(req: Request) -> webob.Response:
+    values = _body(req, "security_group_rule", SECURITY_GROUP_RULE, create=True)
+    with db.transaction() as s:
+        rule = sg.create_rule(s, req.context, values)
+        return json_response({"security_group_rule": sg.rule_dict(rule)}, status=201)
+
+
+def rule_show(req: Request) -> dict:
+    with db.transaction() as s:
+        rule = sg.get_rule(s, req.context, req.urlvars["id"])
+        return {"security_group_rule": _fields(req, sg.rule_dict(rule))}
+
+
+def rule_delete(req: Request) -> webob.Response:
+    with db.transaction() as s:
+        sg.delete_rule(s, req.context, sg.get_rule(s, req.context, req.urlvars["id"]))
+    return json_response(None, status=204)

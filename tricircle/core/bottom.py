@@ -1,0 +1,83 @@
+"""Bottom objects: the copies of top resources made in a pod, found by their name.
+
+Every bottom object Tricircle makes is named with the top id it stands for, so that
+`ensure` (the routing table's protocol, tricircle/routing.py) can find one a crash left
+behind instead of making a second.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tricircle.core import clients, errors, routing
+from tricircle.core.context import RequestContext
+from tricircle.core.db.models import Pod
+
+
+@dataclass(frozen=True)
+class Api:
+    service_type: str
+    path: str  # the collection, e.g. /v2.0/networks
+    key: str  # the singular body key, e.g. network
+
+
+_NETWORKS = Api("network", "/v2.0/networks", "network")
+_SUBNETS = Api("network", "/v2.0/subnets", "subnet")
+_PORTS = Api("network", "/v2.0/ports", "port")
+APIS = {
+    "network": _NETWORKS, "bridge_network": _NETWORKS,
+    "subnet": _SUBNETS, "bridge_subnet": _SUBNETS,
+    "port": _PORTS, "bridge_port": _PORTS,
+    "router": Api("network", "/v2.0/routers", "router"),
+    "security_group": Api("network", "/v2.0/security-groups", "security_group"),
+}
+
+
+def api(resource_type: str) -> Api:
+    try:
+        return APIS[resource_type]
+    except KeyError:
+        raise errors.BadRequest(f"No bottom API for {resource_type}.") from None
+
+
+def find(ctx: RequestContext | None, pod: Pod, resource_type: str, name: str,
+         admin: bool = False) -> str | None:
+    a = api(resource_type)
+    resp = clients.get().request(ctx, pod.pod_name, a.service_type, "GET", a.path,
+                                 params={"name": name, "fields": "id"}, admin=admin)
+    items = next(iter(resp.json().values()))
+    return items[0]["id"] if items else None
+
+
+def create(ctx: RequestContext | None, pod: Pod, resource_type: str, body: dict,
+           admin: bool = False) -> str:
+    a = api(resource_type)
+    resp = clients.get().request(ctx, pod.pod_name, a.service_type, "POST", a.path,
+                                 json={a.key: body}, admin=admin)
+    return resp.json()[a.key]["id"]
+
+
+def delete(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: str,
+           admin: bool = False) -> None:
+    """Delete; already gone is fine. A 404 is believed only once a list by id agrees: a
+    Neutron worker that has just booted was seen to answer 404 for an object it holds."""
+    a = api(resource_type)
+    pc = clients.get()
+    resp = pc.request(ctx, pod.pod_name, a.service_type, "DELETE", f"{a.path}/{bottom_id}",
+                      admin=admin, expect=(404,))
+    if resp.status_code == 404:
+        listed = pc.request(ctx, pod.pod_name, a.service_type, "GET", a.path,
+                            params={"id": bottom_id, "fields": "id"}, admin=admin)
+        if next(iter(listed.json().values())):
+            raise errors.Conflict(f"{pod.pod_name} answered 404 deleting {resource_type} "
+                                  f"{bottom_id}, yet lists it.")
+
+
+def ensure(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str, *,
+           project_id: str, body: dict, admin: bool = False) -> str:
+    """The bottom id of top_id in pod, made from `body` (named top_id) at most once."""
+    body = {**body, "name": top_id}
+    return routing.ensure(
+        top_id, pod, resource_type, project_id,
+        find=lambda: find(ctx, pod, resource_type, top_id, admin),
+        create=lambda: create(ctx, pod, resource_type, body, admin),
+        delete=lambda bottom_id: delete(ctx, pod, resource_type, bottom_id, admin))

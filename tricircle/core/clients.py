@@ -1,0 +1,269 @@
+"""Talking to pods: keystoneauth1 sessions, endpoints from the Keystone catalog, fan-out.
+
+Only public REST APIs. Endpoints come from the service account's catalog, which
+keystoneauth caches with its token; a call that cannot connect invalidates it, so a moved
+endpoint is found again. User calls carry the user's token (keystonemiddleware's plugin);
+privileged calls the service account's. Every call passes the global request id on.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import session as ks_session
+from oslo_config import cfg
+
+from tricircle.core import errors
+from tricircle.core.conf import CONF, service_credentials_group
+from tricircle.core.context import RequestContext
+
+LOG = logging.getLogger(__name__)
+T = TypeVar("T")
+ENDPOINT_TTL = 300.0
+_VERSION_SUFFIX = re.compile(r"/v\d+(\.\d+)?(/.*)?$")
+
+# A pod's 4xx becomes the same 4xx of ours, with the pod's message.
+_BY_STATUS = {400: errors.BadRequest, 401: errors.Unauthorized, 403: errors.Forbidden,
+              404: errors.NotFound, 409: errors.Conflict, 413: errors.RequestTooLarge,
+              422: errors.Unprocessable}
+
+
+def pod_message(resp: Any) -> str:
+    """The message inside any OpenStack error body (Nova, Cinder, Neutron, Keystone)."""
+    return _message(resp.content, resp.reason)
+
+
+def _message(content: bytes, reason: str | None) -> str:
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return content[:500].decode(errors="replace") or (reason or "")
+    if isinstance(body, dict) and len(body) == 1:
+        inner = next(iter(body.values()))
+        if isinstance(inner, dict) and "message" in inner:
+            return str(inner["message"])
+    return str(body)[:500]
+
+
+class _Connections:
+    """Kept-alive HTTP connections per host, shared by the fan-out threads."""
+
+    def __init__(self, timeout: float, per_host: int) -> None:
+        self.timeout, self.per_host = timeout, per_host
+        self.idle: dict[tuple[str, int], list[http.client.HTTPConnection]] = {}
+        self.lock = threading.Lock()
+
+    def take(self, host: str, port: int) -> tuple[http.client.HTTPConnection, bool]:
+        """(a connection, whether it is new)."""
+        with self.lock:
+            idle = self.idle.get((host, port))
+            if idle:
+                return idle.pop(), False
+        return http.client.HTTPConnection(host, port, timeout=self.timeout), True
+
+    def give(self, host: str, port: int, conn: http.client.HTTPConnection) -> None:
+        with self.lock:
+            idle = self.idle.setdefault((host, port), [])
+            if len(idle) < self.per_host:
+                idle.append(conn)
+                return
+        conn.close()
+
+
+class PodClients:
+    """One per process: the service account's session and the pool for fan-outs."""
+
+    def __init__(self, conf: cfg.ConfigOpts = CONF) -> None:
+        self.conf = conf
+        group = service_credentials_group
+        self.service_auth = ks_loading.load_auth_from_conf_options(conf, group)
+        self.session = ks_loading.load_session_from_conf_options(
+            conf, group, auth=self.service_auth)
+        self.session.timeout = conf.client.timeout
+        # requests re-reads every proxy variable of the environment on each call (a fifth
+        # of a pod call's CPU in bench/list_fanout.py); pods are reached directly.
+        self.session.session.trust_env = conf.client.environment_proxies
+        # requests keeps connection pools for 10 hosts by default: with more pods than
+        # that, every pod call evicted another pod's pool and opened a new connection.
+        adapter = ks_session.TCPKeepAliveAdapter(pool_connections=conf.client.max_pods,
+                                                 pool_maxsize=conf.client.fanout_workers)
+        for scheme in ("http://", "https://"):
+            self.session.session.mount(scheme, adapter)
+        self._endpoints: dict[tuple[str, str], tuple[str, float]] = {}
+        self.pool = ThreadPoolExecutor(max_workers=conf.client.fanout_workers,
+                                       thread_name_prefix="fanout")
+        self.connections = _Connections(conf.client.timeout, conf.client.fanout_workers)
+
+    # -- endpoints ---------------------------------------------------------------------
+    def endpoint(self, region: str, service_type: str) -> str:
+        # keystoneauth normalises (deep-copies) the whole catalog on every lookup: a
+        # third of Tricircle's own time in a proxied call. Looked up once, kept until a
+        # call cannot connect or the entry is ENDPOINT_TTL old.
+        key = (region, service_type)
+        cached = self._endpoints.get(key)
+        if cached is not None and time.monotonic() - cached[1] < ENDPOINT_TTL:
+            return cached[0]
+        try:
+            url = self.session.get_endpoint(service_type=service_type, region_name=region,
+                                            interface=self.conf.client.interface)
+        except ks_exc.ClientException as err:
+            raise errors.PodUnavailable(region, f"no catalog: {err}") from err
+        if not url:
+            raise errors.PodUnavailable(region, f"no {service_type} endpoint in the catalog")
+        self._endpoints[key] = (url.rstrip("/"), time.monotonic())
+        return url.rstrip("/")
+
+    def forget_endpoints(self) -> None:
+        """The endpoint may have moved: drop the cached catalog and look again."""
+        self._endpoints.clear()
+        if self.service_auth is not None:
+            self.service_auth.invalidate()
+
+    def root(self, region: str, service_type: str) -> str:
+        """The endpoint without its version part: http://host:port/v2.1 -> http://host:port.
+        The APIs Tricircle serves keep the pods' paths below it."""
+        return _VERSION_SUFFIX.sub("", self.endpoint(region, service_type))
+
+    def microversions(self, region: str, service_type: str) -> tuple | None:
+        """(min, max) microversions of a pod's service, from its version document."""
+        try:
+            data = self.session.get_endpoint_data(
+                service_type=service_type, region_name=region,
+                interface=self.conf.client.interface, discover_versions=True)
+        except ks_exc.ClientException as err:
+            raise errors.PodUnavailable(region, str(err)) from err
+        if data is None or data.max_microversion is None:
+            return None
+        return tuple(data.min_microversion), tuple(data.max_microversion)
+
+    def regions(self) -> set[str]:
+        """Region ids known to Keystone."""
+        resp = self.session.get("/regions", endpoint_filter={"service_type": "identity",
+                                                             "interface": "public"})
+        return {r["id"] for r in resp.json()["regions"]}
+
+    # -- calls -------------------------------------------------------------------------
+    def request(self, ctx: RequestContext | None, region: str, service_type: str,
+                method: str, path: str, *, admin: bool = False, expect: Iterable[int] = (),
+                headers: dict | None = None, from_root: bool = False, **kwargs: Any) -> Any:
+        """One call to a pod. 2xx (and any status in `expect`) is returned; a 4xx raises
+        our error of that status with the pod's message; no answer or a 5xx raises
+        PodUnavailable. `admin` uses the service account instead of the user's token.
+        `path` is relative to the endpoint, or with `from_root` to its root (see root())."""
+        auth = self.service_auth if admin or ctx is None or ctx.user_auth is None \
+            else ctx.user_auth
+        # keystoneauth retries timeouts as connection failures: a POST the pod received
+        # but did not answer in time would be made twice. Only idempotent calls retry.
+        once = method.upper() in ("POST", "PATCH")
+        kwargs.setdefault("connect_retries", 0 if once else self.conf.client.connect_retries)
+        request_id = ctx.global_request_id if ctx else None
+        for attempt in (1, 2):
+            base = self.root if from_root else self.endpoint
+            url = base(region, service_type) + path
+            try:
+                resp = self.session.request(url, method, auth=auth, raise_exc=False,
+                                            headers=headers, global_request_id=request_id,
+                                            **kwargs)
+                break
+            except (ks_exc.ConnectFailure, ks_exc.DiscoveryFailure) as err:
+                self.forget_endpoints()  # the pod's endpoint may have moved
+                if attempt == 2 or once:
+                    raise errors.PodUnavailable(region, str(err)) from err
+            except ks_exc.ClientException as err:  # timeouts and other transport failures
+                raise errors.PodUnavailable(region, str(err)) from err
+        if resp.status_code < 400 or resp.status_code in expect:
+            return resp
+        if resp.status_code >= 500:
+            raise errors.PodUnavailable(region, f"{resp.status_code} {pod_message(resp)}")
+        error = _BY_STATUS.get(resp.status_code, errors.BadRequest)
+        raise error(pod_message(resp))
+
+    def get_json(self, ctx: RequestContext | None, region: str, service_type: str,
+                 path: str, *, params: list | None = None, headers: dict | None = None,
+                 from_root: bool = False, admin: bool = False) -> Any:
+        """request("GET", ...).json() on the fan-out path, over http.client on kept-alive
+        connections: requests + urllib3 cost several times its CPU per call, which at 50
+        pods was most of a merged list's overhead (docs/performance.md). The same answers
+        and errors as request(); what it does not handle (https, an expired token) goes
+        through request()."""
+        def slow() -> Any:
+            return self.request(ctx, region, service_type, "GET", path, params=params,
+                                headers=headers, from_root=from_root, admin=admin).json()
+
+        auth = self.service_auth if admin or ctx is None or ctx.user_auth is None \
+            else ctx.user_auth
+        url = urlsplit((self.root if from_root else self.endpoint)(region, service_type)
+                       + path)
+        if url.scheme != "http":
+            return slow()
+        try:
+            token = (auth.get_headers(self.session) if auth is not None else None) or {}
+            sent = {**token, "Accept": "application/json",
+                    "User-Agent": "tricircle", **(headers or {})}
+        except ks_exc.ClientException:
+            return slow()
+        if ctx is not None and ctx.global_request_id:
+            sent["X-OpenStack-Request-ID"] = ctx.global_request_id
+        target = url.path + (f"?{url.query}&" if url.query else "?") + urlencode(params or [])
+        host, port = url.hostname or "", url.port or 80
+        for _attempt in (1, 2):
+            conn, new = self.connections.take(host, port)
+            try:
+                conn.request("GET", target.rstrip("?&"), headers=sent)
+                resp = conn.getresponse()
+                content = resp.read()
+            except (http.client.HTTPException, OSError) as err:
+                conn.close()
+                if not new:  # a kept-alive connection the pod closed: GET again
+                    continue
+                self.forget_endpoints()
+                raise errors.PodUnavailable(region, f"GET {path}: {err}") from err
+            if resp.will_close:
+                conn.close()
+            else:
+                self.connections.give(host, port, conn)
+            break
+        if resp.status == 401:  # the token expired: let keystoneauth renew it
+            return slow()
+        if resp.status < 400:
+            return json.loads(content)
+        message = _message(content, resp.reason)
+        if resp.status >= 500:
+            raise errors.PodUnavailable(region, f"{resp.status} {message}")
+        raise _BY_STATUS.get(resp.status, errors.BadRequest)(message)
+
+    def fanout(self, items: Iterable[T], call: Callable[[T], Any]) -> list[tuple[T, Any]]:
+        """call(item) for every item in parallel (bounded pool); [(item, result or the
+        exception it raised)] in the order of `items`. Takes as long as the slowest."""
+        items = list(items)
+        futures = [self.pool.submit(call, item) for item in items]
+        out = []
+        for item, future in zip(items, futures, strict=True):
+            try:
+                out.append((item, future.result()))
+            except Exception as err:  # noqa: BLE001 - the caller decides per item
+                out.append((item, err))
+        return out
+
+
+_clients: PodClients | None = None
+_lock = threading.Lock()
+
+
+def get() -> PodClients:
+    global _clients  # noqa: PLW0603 - one session pool per process
+    with _lock:
+        if _clients is None:
+            _clients = PodClients()
+        return _clients
+

@@ -1,0 +1,67 @@
+"""The database: one engine per URL, short transactions through `transaction()`."""
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from tricircle.core.conf import CONF
+
+_lock = threading.Lock()
+_makers: dict[str, sessionmaker[Session]] = {}
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets readers run beside the one writer; busy_timeout queues writers
+    # instead of failing them; foreign keys are off by default in SQLite.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def session_maker(url: str | None = None) -> sessionmaker[Session]:
+    url = url or CONF.database.connection
+    with _lock:
+        if url not in _makers:
+            _makers[url] = sessionmaker(make_engine(url), expire_on_commit=False)
+        return _makers[url]
+
+
+@contextlib.contextmanager
+def transaction(url: str | None = None) -> Iterator[Session]:
+    """One transaction: committed on success, rolled back on any error."""
+    with session_maker(url).begin() as session:
+        yield session
+
+
+def insert_ignore(session: Session, table: Any, values: dict) -> bool:
+    """INSERT unless a unique key already holds such a row; True if inserted. Unlike
+    catching IntegrityError, this leaves the surrounding transaction usable."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert  # noqa: PLC0415
+    else:
+        raise NotImplementedError(f"insert_ignore on {dialect}")
+    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1

@@ -1,0 +1,184 @@
+"""Durable jobs: queued in the same transaction as the change that needs them.
+
+A job is (type, resource). Its key, "type:<the resource fields its type names>", is unique
+among queued jobs (a second request while one waits adds nothing) and among running ones
+(the same work never runs twice at once). Handlers are level-triggered: they compute the
+desired state from the database and the pods and apply the difference, so re-running one
+is always safe. Workers and handlers live in tricircle/xjob/.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tricircle.core import db, errors
+from tricircle.core.context import RequestContext
+from tricircle.core.db.models import Job, new_id, utcnow
+
+NEW, RUNNING, SUCCESS, FAIL = "NEW", "RUNNING", "SUCCESS", "FAIL"
+STATUSES = (NEW, RUNNING, SUCCESS, FAIL)
+
+Handler = Callable[[RequestContext, dict], None]
+
+# Every job type: its name and the resource fields that make its key. Declared here so
+# the API can queue work without loading any handler; tricircle-xjob registers the
+# handlers (tricircle/xjob/handlers.py).
+TYPES: dict[str, tuple[str, ...]] = {
+    "delete_bottom": ("pod_id", "resource_type", "top_id"),
+    "setup_router": ("router_id",),
+    "configure_routes": ("router_id",),
+    "sync_security_group": ("group_id",),
+    "sync_port_groups": ("port_id", "pod_id"),
+    "audit_pod": ("pod_id",),
+    "sync_flavors": ("pod_id",),
+    "delete_flavor": ("pod_id", "flavor_id"),
+    "delete_keypair": ("pod_id", "user_id", "name"),
+    "reap_create": ("resource_type", "pod_id", "project_id", "name", "since"),
+}
+
+
+def declare(name: str, *key_fields: str) -> None:
+    """A job type of a plugin ([xjob] handler_modules)."""
+    TYPES[name] = key_fields
+
+
+def resource_key(job_type: str, resource: dict) -> str:
+    fields = TYPES.get(job_type)
+    if fields is None:
+        raise errors.BadRequest(f"Unknown job type {job_type}.")
+    missing = [f for f in fields if not resource.get(f)]
+    if missing:
+        raise errors.BadRequest(f"Job {job_type} needs {', '.join(missing)}.")
+    return ",".join(str(resource[f]) for f in fields)
+
+
+def job_dict(job: Job) -> dict:
+    return {"id": job.id, "type": job.type, "project_id": job.project_id,
+            "resource": job.resource, "status": job.status, "attempts": job.attempts,
+            "last_error": job.last_error, "run_after": job.run_after.isoformat(),
+            "timestamp": job.updated_at.isoformat(), "created_at": job.created_at.isoformat()}
+
+
+def enqueue(session: Session, job_type: str, resource: dict,
+            project_id: str | None = None) -> None:
+    """Queue work inside the caller's transaction: it commits or vanishes with the change.
+    If the same work is already queued, that job covers this request too."""
+    key = resource_key(job_type, resource)
+    db.insert_ignore(session, Job, {
+        "id": new_id(), "type": job_type, "resource_key": key, "resource": resource,
+        "project_id": project_id, "status": NEW, "queued_key": f"{job_type}:{key}",
+        "attempts": 0, "run_after": utcnow(), "created_at": utcnow(), "updated_at": utcnow()})
+
+
+def claim(owner: str, lease: float, limit: int = 10) -> Job | None:
+    """Take one due job for `owner`, leased for `lease` seconds; None if none is free."""
+    now = utcnow()
+    with db.transaction() as s:
+        candidates = list(s.scalars(
+            select(Job).where(Job.status == NEW, Job.run_after <= now)
+            .order_by(Job.run_after).limit(limit)))
+    for job in candidates:
+        try:
+            with db.transaction() as s:
+                taken = s.execute(update(Job).where(Job.id == job.id, Job.status == NEW).values(
+                    status=RUNNING, queued_key=None, running_key=f"{job.type}:{job.resource_key}",
+                    attempts=Job.attempts + 1, lease_owner=owner,
+                    lease_expires=now + dt.timedelta(seconds=lease)))
+                if taken.rowcount == 1:
+                    return s.get_one(Job, job.id)
+        except IntegrityError:
+            continue  # the same work is running elsewhere: it waits its turn
+    return None
+
+
+def renew(job_id: str, owner: str, lease: float) -> bool:
+    """Extend the lease of a job we run; False if it is no longer ours."""
+    with db.transaction() as s:
+        return s.execute(update(Job).where(
+            Job.id == job_id, Job.lease_owner == owner, Job.status == RUNNING).values(
+            lease_expires=utcnow() + dt.timedelta(seconds=lease))).rowcount == 1
+
+
+def finish(job_id: str, owner: str) -> None:
+    with db.transaction() as s:
+        s.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner).values(
+            status=SUCCESS, running_key=None, lease_owner=None, lease_expires=None,
+            last_error=None))
+
+
+def _requeue(job: Job, run_after: dt.datetime, error: str | None) -> None:
+    """Back to NEW, if still held by the same lease owner (a sweeper's list may be stale).
+    If the same work was queued meanwhile, that job covers this one."""
+    ours = (Job.id == job.id, Job.status == RUNNING, Job.lease_owner == job.lease_owner)
+    try:
+        with db.transaction() as s:
+            s.execute(update(Job).where(*ours).values(
+                status=NEW, running_key=None, queued_key=f"{job.type}:{job.resource_key}",
+                lease_owner=None, lease_expires=None, run_after=run_after,
+                last_error=error or job.last_error))
+    except IntegrityError:
+        with db.transaction() as s:
+            s.execute(Job.__table__.delete().where(*ours))
+
+
+def fail(job_id: str, owner: str, error: str, max_attempts: int, delay: float) -> str:
+    """A run failed: retry after `delay`, or FAIL after max_attempts. The new status."""
+    with db.transaction() as s:
+        job = s.get(Job, job_id)
+        if job is None or job.lease_owner != owner:
+            return "LOST"
+        if job.attempts >= max_attempts:
+            s.execute(update(Job).where(Job.id == job_id).values(
+                status=FAIL, running_key=None, lease_owner=None, lease_expires=None,
+                last_error=error))
+            return FAIL
+    _requeue(job, utcnow() + dt.timedelta(seconds=delay), error)
+    return NEW
+
+
+def sweep() -> int:
+    """Re-queue running jobs whose lease expired (their worker died). How many."""
+    with db.transaction() as s:
+        expired = list(s.scalars(select(Job).where(
+            Job.status == RUNNING, Job.lease_expires < utcnow())))
+    for job in expired:
+        _requeue(job, utcnow(), f"lease of {job.lease_owner} expired")
+    return len(expired)
+
+
+def redo(job_id: str) -> Job:
+    """An admin asks a FAIL (or waiting NEW) job to run now, with fresh attempts."""
+    with db.transaction() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            raise errors.NotFound(f"Job {job_id} could not be found.")
+        if job.status not in (FAIL, NEW):
+            raise errors.Conflict(f"Job {job_id} is {job.status}; only FAIL or NEW jobs "
+                                  "can be redone.")
+    if job.status == FAIL:
+        try:
+            with db.transaction() as s:
+                s.execute(update(Job).where(Job.id == job_id, Job.status == FAIL).values(
+                    status=NEW, attempts=0, run_after=utcnow(),
+                    queued_key=f"{job.type}:{job.resource_key}"))
+        except IntegrityError as err:
+            raise errors.Conflict("The same work is already queued as another job.") from err
+    else:
+        with db.transaction() as s:
+            s.execute(update(Job).where(Job.id == job_id).values(run_after=utcnow()))
+    with db.transaction() as s:
+        return s.get_one(Job, job_id)
+
+
+def delete(job_id: str) -> None:
+    with db.transaction() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            raise errors.NotFound(f"Job {job_id} could not be found.")
+        if job.status == RUNNING:
+            raise errors.Conflict(f"Job {job_id} is running; it cannot be deleted.")
+        s.delete(job)

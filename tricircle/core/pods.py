@@ -1,0 +1,130 @@
+"""The pods registry: regions behind Tricircle, their AZs, and which pod serves a project.
+
+A bottom pod is an availability zone to users; several pods may share one AZ. A project
+is bound to one pod per AZ the first time it uses that AZ, and keeps it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tricircle.core import db, errors, jobs
+from tricircle.core.db.models import Pod, PodBinding, Routing, new_id
+
+
+def pod_dict(pod: Pod) -> dict:
+    return {"pod_id": pod.pod_id, "pod_name": pod.pod_name, "az_name": pod.az_name or "",
+            "pod_az_name": pod.pod_az_name or "", "dc_name": pod.dc_name or ""}
+
+
+def binding_dict(b: PodBinding) -> dict:
+    return {"id": b.id, "tenant_id": b.project_id, "project_id": b.project_id,
+            "pod_id": b.pod_id, "created_at": b.created_at.isoformat(),
+            "updated_at": b.updated_at.isoformat()}
+
+
+def top_pod(session: Session) -> Pod | None:
+    return session.scalar(select(Pod).where(Pod.az_name.is_(None)))
+
+
+def bottom_pods(session: Session, az_name: str | None = None) -> list[Pod]:
+    query = select(Pod).where(Pod.az_name.is_not(None)).order_by(Pod.id)
+    if az_name is not None:
+        query = query.where(Pod.az_name == az_name)
+    return list(session.scalars(query))
+
+
+def availability_zones(session: Session) -> dict[str, list[Pod]]:
+    """AZ name -> its pods, sorted by AZ name."""
+    zones: dict[str, list[Pod]] = {}
+    for pod in sorted(bottom_pods(session), key=lambda p: p.az_name):
+        zones.setdefault(pod.az_name, []).append(pod)
+    return zones
+
+
+def get_pod(session: Session, pod_id: str) -> Pod:
+    pod = session.scalar(select(Pod).where(Pod.pod_id == pod_id))
+    if pod is None:
+        raise errors.NotFound(f"Pod {pod_id} could not be found.")
+    return pod
+
+
+def create_pod(session: Session, *, pod_name: str, az_name: str | None,
+               pod_az_name: str | None, dc_name: str | None,
+               region_exists: Callable[[str], bool]) -> Pod:
+    """Register a region. `region_exists` asks Keystone, and only once the cheap
+    checks have passed."""
+    if not pod_name.strip():
+        raise errors.Unprocessable("pod_name must not be empty.")
+    az_name = az_name or None
+    top = top_pod(session)
+    if az_name is None and top is not None:
+        raise errors.Conflict(f"Top region already exists: {top.pod_name}.")
+    if az_name is not None and top is not None and top.pod_name == pod_name:
+        raise errors.Conflict(f"A bottom pod cannot be named like the top region {pod_name}.")
+    if session.scalar(select(Pod).where(Pod.pod_name == pod_name)) is not None:
+        raise errors.Conflict(f"Pod {pod_name} already exists.")
+    if not region_exists(pod_name):
+        raise errors.Unprocessable(f"{pod_name} is not a region in Keystone.")
+    pod = Pod(pod_name=pod_name, az_name=az_name,
+              pod_az_name=(pod_az_name or None) if az_name else None, dc_name=dc_name or None)
+    session.add(pod)
+    try:
+        session.flush()
+    except IntegrityError as err:  # a concurrent create of the same name won
+        raise errors.Conflict(f"Pod {pod_name} already exists.") from err
+    if az_name is not None:  # a new pod gets every flavor the others have
+        jobs.enqueue(session, "sync_flavors", {"pod_id": pod.pod_id})
+    return pod
+
+
+def delete_pod(session: Session, pod_id: str) -> None:
+    pod = get_pod(session, pod_id)
+    held = session.scalar(select(func.count()).select_from(Routing)
+                          .where(Routing.pod_id == pod_id))
+    if held:
+        raise errors.Conflict(f"Pod {pod.pod_name} still holds {held} resources; "
+                              "delete them first.")
+    session.execute(PodBinding.__table__.delete().where(PodBinding.pod_id == pod_id))
+    session.delete(pod)
+
+
+def create_binding(session: Session, project_id: str, pod_id: str) -> PodBinding:
+    if not project_id or not pod_id:
+        raise errors.Unprocessable("project_id and pod_id must not be empty.")
+    pod = session.scalar(select(Pod).where(Pod.pod_id == pod_id))
+    if pod is None:
+        raise errors.Unprocessable(f"Pod {pod_id} does not exist.")
+    if pod.az_name is None:
+        raise errors.Unprocessable("The top region cannot be bound.")
+    binding = {"id": new_id(), "project_id": project_id, "pod_id": pod_id,
+               "az_name": pod.az_name}
+    if not db.insert_ignore(session, PodBinding, binding):
+        raise errors.Conflict(f"Project {project_id} is already bound to a pod of "
+                              f"availability zone {pod.az_name}.")
+    return session.get_one(PodBinding, binding["id"])
+
+
+def bound_pod(session: Session, project_id: str, az_name: str) -> Pod | None:
+    """The project's pod in `az_name`, if it is bound to one (reads only)."""
+    return session.scalar(
+        select(Pod).join(PodBinding, PodBinding.pod_id == Pod.pod_id)
+        .where(PodBinding.project_id == project_id, PodBinding.az_name == az_name))
+
+
+def pod_for_project(session: Session, project_id: str, az_name: str) -> Pod:
+    """The project's pod in `az_name`, binding it to the first pod of the AZ if unbound."""
+    bound = bound_pod(session, project_id, az_name)
+    if bound is not None:
+        return bound
+    candidates = bottom_pods(session, az_name)
+    if not candidates:
+        raise errors.BadRequest(f"No pod serves availability zone {az_name}.")
+    try:
+        return get_pod(session, create_binding(session, project_id,
+                                                candidates[0].pod_id).pod_id)
+    except errors.Conflict:  # a concurrent request bound it first: use that binding
+        return pod_for_project(session, project_id, az_name)

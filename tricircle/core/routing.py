@@ -1,0 +1,144 @@
+"""The routing table: which bottom object in which pod stands for a top id.
+
+Creating a bottom object safely (`ensure`), whatever crashes or races:
+1. claim: insert the row (top_id, pod, type) with no bottom_id; the unique key lets
+   exactly one caller win, the others wait for it to fill the row;
+2. find the object in the pod by its name (the top id) or create it so named;
+3. fill bottom_id, only if still empty.
+A creator whose find or create fails gives its claim back. A claim left empty longer
+than `[routing] claim_seconds` (its creator died) is taken over;
+step 2 then finds what the dead creator made instead of making a second one. If a slow
+creator and its successor both created, the one that fills second deletes its own copy.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from tricircle.core import db, errors
+from tricircle.core.conf import CONF
+from tricircle.core.db.models import Pod, Routing, utcnow
+
+LOG = logging.getLogger(__name__)
+
+
+def routing_dict(r: Routing) -> dict:
+    return {"id": r.id, "top_id": r.top_id, "bottom_id": r.bottom_id, "pod_id": r.pod_id,
+            "project_id": r.project_id, "resource_type": r.resource_type,
+            "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat()}
+
+
+def bottom_id(top_id: str, pod_id: str, resource_type: str) -> str | None:
+    with db.transaction() as s:
+        return s.scalar(select(Routing.bottom_id).where(
+            Routing.top_id == top_id, Routing.pod_id == pod_id,
+            Routing.resource_type == resource_type))
+
+
+def record(top_id: str, pod_id: str, resource_type: str, project_id: str,
+           bottom: str) -> None:
+    """Record an object made in a pod whose top id is known only once it exists (servers
+    and volumes keep their bottom id as top id)."""
+    with db.transaction() as s:
+        db.insert_ignore(s, Routing, {"top_id": top_id, "pod_id": pod_id,
+                                      "resource_type": resource_type, "project_id": project_id,
+                                      "bottom_id": bottom, "created_at": utcnow(),
+                                      "updated_at": utcnow()})
+
+
+def locate(top_id: str, resource_type: str) -> tuple[Pod, Routing] | None:
+    """(pod, row) of a top id whose bottom object lives in one pod."""
+    with db.transaction() as s:
+        found = s.execute(select(Pod, Routing).join(Routing, Routing.pod_id == Pod.pod_id)
+                          .where(Routing.top_id == top_id,
+                                 Routing.resource_type == resource_type)).first()
+    return (found[0], found[1]) if found else None
+
+
+def _claim(top_id: str, pod: Pod, resource_type: str, project_id: str) -> tuple[Routing, bool]:
+    """(row, True) if we inserted the claim, else (the existing row, False)."""
+    try:
+        with db.transaction() as s:
+            row = Routing(top_id=top_id, pod_id=pod.pod_id, resource_type=resource_type,
+                          project_id=project_id)
+            s.add(row)
+        return row, True
+    except IntegrityError:
+        with db.transaction() as s:
+            row = s.scalar(select(Routing).where(
+                Routing.top_id == top_id, Routing.pod_id == pod.pod_id,
+                Routing.resource_type == resource_type))
+        if row is None:  # deleted between our insert and our read: try again
+            return _claim(top_id, pod, resource_type, project_id)
+        return row, False
+
+
+def _take_over(row: Routing) -> bool:
+    """Take a stale claim; only one of several waiters succeeds (compare-and-set)."""
+    with db.transaction() as s:
+        result = s.execute(update(Routing).where(
+            Routing.id == row.id, Routing.bottom_id.is_(None),
+            Routing.updated_at == row.updated_at).values(updated_at=utcnow()))
+        return result.rowcount == 1
+
+
+def ensure(top_id: str, pod: Pod, resource_type: str, project_id: str, *,
+           find: Callable[[], str | None], create: Callable[[], str],
+           delete: Callable[[str], None]) -> str:
+    """The bottom id of `top_id` in `pod`, made at most once.
+
+    find(): the id of the pod's object named with top_id, or None; create(): make it so
+    named and return its id; delete(id): remove a duplicate we made.
+    """
+    claim_age = dt.timedelta(seconds=CONF.routing.claim_seconds)
+    while True:
+        row, mine = _claim(top_id, pod, resource_type, project_id)
+        if row.bottom_id:
+            return row.bottom_id
+        if not mine and utcnow() - row.updated_at > claim_age:
+            LOG.warning("Taking over the stale claim on %s %s in %s", resource_type,
+                        top_id, pod.pod_name)
+            mine = _take_over(row)
+        if mine:
+            break
+        time.sleep(0.2)  # another caller is creating it
+    try:
+        made = find() or create()
+    except Exception:
+        # Give the claim back so that a retry need not wait for it to go stale; if the
+        # pod made the object after all, the next claimer finds it by name.
+        with db.transaction() as s:
+            s.execute(Routing.__table__.delete().where(Routing.id == row.id,
+                                                       Routing.bottom_id.is_(None)))
+        raise
+    with db.transaction() as s:
+        filled = s.execute(update(Routing).where(
+            Routing.id == row.id, Routing.bottom_id.is_(None)).values(bottom_id=made))
+        if filled.rowcount == 1:
+            return made
+        winner = s.scalar(select(Routing.bottom_id).where(Routing.id == row.id))
+    if winner is None:
+        raise errors.Conflict(f"The {resource_type} {top_id} was deleted while being made.")
+    if winner != made:
+        LOG.warning("Removing duplicate %s %s made in %s", resource_type, made, pod.pod_name)
+        delete(made)
+    return winner
+
+
+def forget(top_id: str, pod_id: str, resource_type: str) -> None:
+    with db.transaction() as s:
+        s.execute(Routing.__table__.delete().where(
+            Routing.top_id == top_id, Routing.pod_id == pod_id,
+            Routing.resource_type == resource_type))
+
+
+def forget_bottom(pod_id: str, bottom_ids: list[str]) -> None:
+    """Forget the rows of bottom objects that are gone from a pod (with their parent)."""
+    with db.transaction() as s:
+        s.execute(Routing.__table__.delete().where(Routing.pod_id == pod_id,
+                                                   Routing.bottom_id.in_(bottom_ids)))

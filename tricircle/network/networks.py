@@ -1,0 +1,311 @@
+"""The top network state: networks (with AZ hints), subnets (IPAM at the top) and ports
+(IPs and MACs allocated here). Neutron's rules and messages; no pod is called from here:
+bottom copies are made when a server boots or a subnet joins a router."""
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tricircle.core import errors, jobs, pods
+from tricircle.core.context import RequestContext
+from tricircle.core.db.models import (
+    IPAllocation,
+    Network,
+    Port,
+    PortSecurityGroup,
+    Router,
+    Routing,
+    SecurityGroup,
+    Subnet,
+)
+from tricircle.network import ipam
+
+
+def iso(value: dt.datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- visibility ---------------------------------------------------------------------------
+
+def visible(ctx: RequestContext, project_id: str, shared: bool = False) -> bool:
+    return ctx.is_admin or project_id == ctx.project_id or shared
+
+
+def get_network(s: Session, ctx: RequestContext, network_id: str) -> Network:
+    net = s.get(Network, network_id)
+    if net is None or not visible(ctx, net.project_id, net.shared):
+        raise errors.NotFound(f"Network {network_id} could not be found.",
+                              kind="NetworkNotFound")
+    return net
+
+
+def get_subnet(s: Session, ctx: RequestContext, subnet_id: str) -> Subnet:
+    sub = s.get(Subnet, subnet_id)
+    if sub is None or not visible(ctx, sub.project_id,
+                                  s.get(Network, sub.network_id).shared):
+        raise errors.NotFound(f"Subnet {subnet_id} could not be found.",
+                              kind="SubnetNotFound")
+    return sub
+
+
+def get_port(s: Session, ctx: RequestContext, port_id: str) -> Port:
+    port = s.get(Port, port_id)
+    if port is None or not visible(ctx, port.project_id):
+        raise errors.NotFound(f"Port {port_id} could not be found.", kind="PortNotFound")
+    return port
+
+
+def owned(ctx: RequestContext, project_id: str, what: str) -> None:
+    """Changing an object takes its project or an admin; a shared network's other users
+    may see it but not change it."""
+    if not (ctx.is_admin or project_id == ctx.project_id):
+        raise errors.Forbidden(f"Policy doesn't allow {what} to be performed.",
+                               kind="PolicyNotAuthorized")
+
+
+def remove_bottoms(s: Session, resource_type: str, top_ids: list[str]) -> None:
+    """Queue the removal of the pods' copies of top objects being deleted."""
+    for row in s.scalars(select(Routing).where(Routing.resource_type == resource_type,
+                                               Routing.top_id.in_(top_ids))):
+        jobs.enqueue(s, "delete_bottom", {"pod_id": row.pod_id, "top_id": row.top_id,
+                                          "resource_type": resource_type}, row.project_id)
+
+
+# -- networks ---------------------------------------------------------------------------
+
+def network_dict(s: Session, net: Network) -> dict:
+    subnets = list(s.scalars(select(Subnet.id).where(Subnet.network_id == net.id)
+                             .order_by(Subnet.created_at)))
+    return {"id": net.id, "name": net.name, "description": net.description,
+            "tenant_id": net.project_id, "project_id": net.project_id,
+            "admin_state_up": net.admin_state_up, "shared": net.shared, "mtu": net.mtu,
+            "status": "ACTIVE", "subnets": subnets, "availability_zone_hints": net.az_hints,
+            "availability_zones": net.az_hints, "router:external": False,
+            "port_security_enabled": True, "ipv4_address_scope": None,
+            "ipv6_address_scope": None, "l2_adjacency": True, "tags": [],
+            "revision_number": net.revision_number, "created_at": iso(net.created_at),
+            "updated_at": iso(net.updated_at)}
+
+
+def check_az_hints(s: Session, hints: list[str]) -> None:
+    known = set(pods.availability_zones(s))
+    for hint in hints:
+        if hint not in known:
+            raise errors.NotFound(f"AvailabilityZone {hint} could not be found.",
+                                  kind="AvailabilityZoneNotFound")
+
+
+def project_for(ctx: RequestContext, values: dict, what: str) -> str:
+    """The project a new object belongs to: the caller's, or one an admin names."""
+    project = values.pop("project_id", None) or values.pop("tenant_id", None) \
+        or ctx.project_id
+    values.pop("tenant_id", None)
+    if project != ctx.project_id and not ctx.is_admin:
+        raise errors.Forbidden(f"Policy doesn't allow {what} to be performed.",
+                               kind="PolicyNotAuthorized")
+    return project
+
+
+def create_network(s: Session, ctx: RequestContext, values: dict) -> Network:
+    project = project_for(ctx, values, "create_network")
+    if values.get("shared") and not ctx.is_admin:
+        raise errors.Forbidden("Policy doesn't allow create_network:shared to be "
+                               "performed.", kind="PolicyNotAuthorized")
+    check_az_hints(s, values.get("availability_zone_hints") or [])
+    net = Network(project_id=project, name=values["name"],
+                  description=values["description"], admin_state_up=values["admin_state_up"],
+                  shared=values["shared"], mtu=values["mtu"] or 1500,
+                  az_hints=values["availability_zone_hints"])
+    s.add(net)
+    s.flush()
+    return net
+
+
+def update(s: Session, ctx: RequestContext,
+           obj: Network | Subnet | Port | Router | SecurityGroup, values: dict) -> None:
+    """Change an object's attributes (already checked), as its project or an admin."""
+    what = f"update_{type(obj).__name__.lower()}"
+    owned(ctx, obj.project_id, what)
+    if isinstance(obj, Network) and "shared" in values and not ctx.is_admin:
+        raise errors.Forbidden(f"Policy doesn't allow {what}:shared to be performed.",
+                               kind="PolicyNotAuthorized")
+    for key, value in values.items():
+        setattr(obj, key, value)
+    obj.revision_number += 1
+    s.flush()
+
+
+def delete_network(s: Session, ctx: RequestContext, net: Network) -> None:
+    owned(ctx, net.project_id, "delete_network")
+    in_use = s.scalar(select(func.count()).select_from(Port)
+                      .where(Port.network_id == net.id))
+    if in_use:
+        raise errors.Conflict(f"Unable to complete operation on network {net.id}. There are "
+                              "one or more ports still in use on the network.",
+                              kind="NetworkInUse")
+    # Subnets first: with no relationships declared, the unit of work cannot order them.
+    s.execute(Subnet.__table__.delete().where(Subnet.network_id == net.id))
+    s.delete(net)
+    remove_bottoms(s, "network", [net.id])  # its subnets go with it
+
+
+# -- subnets ----------------------------------------------------------------------------
+
+def subnet_dict(sub: Subnet) -> dict:
+    return {"id": sub.id, "name": sub.name, "description": sub.description,
+            "tenant_id": sub.project_id, "project_id": sub.project_id,
+            "network_id": sub.network_id, "ip_version": sub.ip_version, "cidr": sub.cidr,
+            "gateway_ip": sub.gateway_ip, "enable_dhcp": sub.enable_dhcp,
+            "allocation_pools": sub.allocation_pools, "host_routes": sub.host_routes,
+            "dns_nameservers": sub.dns_nameservers, "ipv6_ra_mode": None,
+            "ipv6_address_mode": None, "subnetpool_id": None, "service_types": [],
+            "tags": [], "revision_number": sub.revision_number,
+            "created_at": iso(sub.created_at), "updated_at": iso(sub.updated_at)}
+
+
+def create_subnet(s: Session, ctx: RequestContext, values: dict) -> Subnet:
+    net = get_network(s, ctx, values["network_id"])
+    owned(ctx, net.project_id, "create_subnet")
+    cidr = ipam.parse_cidr(values["cidr"])
+    if cidr.version != values["ip_version"]:
+        raise errors.BadRequest(f"Invalid input for operation: Cidr {cidr} does not match "
+                                f"IP version {values['ip_version']}.", kind="InvalidInput")
+    for other in s.scalars(select(Subnet).where(Subnet.network_id == net.id)):
+        if ipam.overlaps(cidr, ipam.parse_cidr(other.cidr)):
+            raise errors.BadRequest(f"Invalid input for operation: Requested subnet with "
+                                    f"cidr: {cidr} for network: {net.id} overlaps with "
+                                    "another subnet.", kind="InvalidInput")
+    if "gateway_ip" in values and values["gateway_ip"] is None:
+        gateway = None
+    elif values.get("gateway_ip"):
+        gateway = ipam.parse_ip(values["gateway_ip"], "gateway_ip")
+    else:
+        gateway = ipam.default_gateway(cidr)
+    pools = ipam.pools_for(cidr, gateway, values.get("allocation_pools"))
+    sub = Subnet(network_id=net.id, project_id=net.project_id, name=values["name"],
+                 description=values["description"], ip_version=cidr.version, cidr=str(cidr),
+                 gateway_ip=str(gateway) if gateway else None,
+                 enable_dhcp=values["enable_dhcp"],
+                 allocation_pools=[p.as_dict() for p in pools],
+                 host_routes=values["host_routes"] or [],
+                 dns_nameservers=values["dns_nameservers"] or [])
+    s.add(sub)
+    s.flush()
+    return sub
+
+
+def delete_subnet(s: Session, ctx: RequestContext, sub: Subnet) -> None:
+    owned(ctx, sub.project_id, "delete_subnet")
+    if s.scalar(select(func.count()).select_from(IPAllocation)
+                .where(IPAllocation.subnet_id == sub.id)):
+        raise errors.Conflict(f"Unable to complete operation on subnet {sub.id}: One or "
+                              "more ports have an IP allocation from this subnet.",
+                              kind="SubnetInUse")
+    s.delete(sub)
+    remove_bottoms(s, "subnet", [sub.id])
+
+
+# -- ports ------------------------------------------------------------------------------
+
+def port_dict(s: Session, port: Port) -> dict:
+    ips = [{"subnet_id": a.subnet_id, "ip_address": a.ip_address} for a in s.scalars(
+        select(IPAllocation).where(IPAllocation.port_id == port.id).order_by(IPAllocation.id))]
+    return {"id": port.id, "name": port.name, "description": port.description,
+            "tenant_id": port.project_id, "project_id": port.project_id,
+            "network_id": port.network_id, "mac_address": port.mac_address,
+            "admin_state_up": port.admin_state_up,
+            "status": "ACTIVE" if port.device_id else "DOWN", "device_id": port.device_id,
+            "device_owner": port.device_owner, "fixed_ips": ips,
+            "security_groups": list(s.scalars(
+                select(PortSecurityGroup.security_group_id)
+                .where(PortSecurityGroup.port_id == port.id)
+                .order_by(PortSecurityGroup.security_group_id))),
+            "allowed_address_pairs": [], "extra_dhcp_opts": [], "binding:vnic_type": "normal",
+            "port_security_enabled": True, "tags": [],
+            "revision_number": port.revision_number, "created_at": iso(port.created_at),
+            "updated_at": iso(port.updated_at)}
+
+
+def _allocations(s: Session, net: Network, fixed_ips: list[dict] | None) -> list[tuple]:
+    subnets = list(s.scalars(select(Subnet).where(Subnet.network_id == net.id)
+                             .order_by(Subnet.created_at)))
+    by_id = {sub.id: sub for sub in subnets}
+    wanted: list[tuple[Subnet, ipaddress.IPv4Address | ipaddress.IPv6Address | None]] = []
+    if fixed_ips is None:  # one address of each IP version, from its first subnet
+        seen = set()
+        for sub in subnets:
+            if sub.ip_version not in seen:
+                seen.add(sub.ip_version)
+                wanted.append((sub, None))
+    else:
+        for item in fixed_ips:
+            sub = by_id.get(item.get("subnet_id")) if item.get("subnet_id") else None
+            ip = ipam.parse_ip(item["ip_address"], "fixed_ips") \
+                if item.get("ip_address") else None
+            if sub is None and ip is not None:
+                sub = next((x for x in subnets if ip in ipam.parse_cidr(x.cidr)), None)
+            if sub is None:
+                raise errors.BadRequest(f"Invalid input for operation: Failed to create port "
+                                        f"on network {net.id}, because fixed_ips included "
+                                        "invalid subnet.", kind="InvalidInput")
+            if ip is not None and ip not in ipam.parse_cidr(sub.cidr):
+                raise errors.BadRequest(f"IP address {ip} is not a valid IP for the "
+                                        "specified subnet.", kind="InvalidIpForSubnet")
+            wanted.append((sub, ip))
+    out = []
+    for sub, ip in wanted:
+        used = {ipaddress.ip_address(a) for a in s.scalars(
+            select(IPAllocation.ip_address).where(IPAllocation.subnet_id == sub.id))}
+        if sub.gateway_ip and ip is None:  # asked for by name, the gateway may be taken
+            used.add(ipaddress.ip_address(sub.gateway_ip))  # (a router's interface)
+        pools = [ipam.Pool(ipaddress.ip_address(p["start"]), ipaddress.ip_address(p["end"]))
+                 for p in sub.allocation_pools]
+        try:
+            out.append((sub, ipam.allocate(pools, used, ip)))
+        except errors.Conflict as err:
+            kind = "IpAddressAlreadyAllocated" if ip else "IpAddressGenerationFailure"
+            raise errors.Conflict(err.message, kind=kind) from None
+    return out
+
+
+def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
+    net = get_network(s, ctx, values["network_id"])
+    if not net.shared:
+        owned(ctx, net.project_id, "create_port")
+    mac = ipam.valid_mac(values["mac_address"]) if values.get("mac_address") else None
+    taken = set(s.scalars(select(Port.mac_address).where(Port.network_id == net.id)))
+    if mac in taken:
+        raise errors.Conflict(f"Unable to complete operation for network {net.id}. The mac "
+                              f"address {mac} is in use.", kind="MacAddressInUse")
+    while mac is None or mac in taken:
+        mac = ipam.random_mac()
+    port = Port(network_id=net.id, project_id=ctx.project_id if not ctx.is_admin else
+                (values.get("project_id") or values.get("tenant_id") or ctx.project_id),
+                name=values["name"], description=values["description"], mac_address=mac,
+                admin_state_up=values["admin_state_up"], device_id=values["device_id"],
+                device_owner=values["device_owner"])
+    s.add(port)
+    s.flush()
+    for sub, ip in _allocations(s, net, values.get("fixed_ips")):
+        s.add(IPAllocation(port_id=port.id, subnet_id=sub.id, ip_address=str(ip)))
+    try:
+        s.flush()
+    except IntegrityError as err:  # a concurrent request took the address first
+        raise errors.Conflict("IP address already allocated; try again.",
+                              kind="IpAddressAlreadyAllocated") from err
+    return port
+
+
+def delete_port(s: Session, ctx: RequestContext, port: Port) -> None:
+    owned(ctx, port.project_id, "delete_port")
+    if port.device_owner == "network:router_interface":
+        raise errors.Conflict(f"Port {port.id} cannot be deleted directly via the port API: "
+                              "has device owner network:router_interface.",
+                              kind="ServicePortInUse")
+    s.execute(IPAllocation.__table__.delete().where(IPAllocation.port_id == port.id))
+    s.delete(port)
+    remove_bottoms(s, "port", [port.id])

@@ -1,0 +1,24 @@
+"""The copy of a deleted top network object (network, subnet, port, group) leaves its pod."""
+from __future__ import annotations
+
+from tricircle.core import bottom, clients, db, pods, routing
+from tricircle.core.context import RequestContext
+
+
+def delete_bottom(ctx: RequestContext, resource: dict) -> None:
+    """Remove a top resource's copy from a pod, then its routing row."""
+    with db.transaction() as s:
+        pod = pods.get_pod(s, resource["pod_id"])
+    top_id, rtype = resource["top_id"], resource["resource_type"]
+    # No bottom id yet: its creator may have died after creating it; find it by name.
+    bottom_id = routing.bottom_id(top_id, pod.pod_id, rtype) or \
+        bottom.find(ctx, pod, rtype, top_id, admin=True)
+    if bottom_id and rtype == "network":  # its subnets go with it: forget them too
+        net = clients.get().request(ctx, pod.pod_name, "network", "GET",
+                                    f"/v2.0/networks/{bottom_id}", admin=True, expect=(404,))
+        if net.status_code == 200:
+            bottom.delete(ctx, pod, rtype, bottom_id, admin=True)
+            routing.forget_bottom(pod.pod_id, net.json()["network"]["subnets"])
+    elif bottom_id:
+        bottom.delete(ctx, pod, rtype, bottom_id, admin=True)
+    routing.forget(top_id, pod.pod_id, rtype)

@@ -1,0 +1,38 @@
+"""Security groups in the pods: a group's copies follow its rules, a port's copy its groups."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tricircle.core import clients, db, pods, routing
+from tricircle.core.context import RequestContext
+from tricircle.core.db.models import Routing, SecurityGroup
+from tricircle.network import security_groups as sg
+from tricircle.network.bottom_copies import ensure_group, ensure_groups
+
+
+def sync_security_group(ctx: RequestContext, resource: dict) -> None:
+    """Bring the group's copies in every pod in line with its rules."""
+    group_id = resource["group_id"]
+    with db.transaction() as s:
+        group = s.get(SecurityGroup, group_id)
+        rules = sg.bottom_rules(s, group) if group else []
+        where = [pods.get_pod(s, pod_id) for pod_id in s.scalars(
+            select(Routing.pod_id).where(Routing.top_id == group_id,
+                                         Routing.resource_type == "security_group"))]
+    if group is None:
+        return
+    failed = [err for _, err in clients.get().fanout(
+        where, lambda pod: ensure_group(ctx, pod, group, rules)) if isinstance(err, Exception)]
+    if failed:
+        raise failed[0]
+
+
+def sync_port_groups(ctx: RequestContext, resource: dict) -> None:
+    """A port's groups changed at the top: its copy in the pod gets theirs."""
+    with db.transaction() as s:
+        pod = pods.get_pod(s, resource["pod_id"])
+    b_port = routing.bottom_id(resource["port_id"], pod.pod_id, "port")
+    if b_port:
+        clients.get().request(ctx, pod.pod_name, "network", "PUT", f"/v2.0/ports/{b_port}",
+                              admin=True, json={"port": {"security_groups": ensure_groups(
+                                  ctx, pod, resource["port_id"])}})

@@ -1,0 +1,253 @@
+"""The jobs that make the pods agree with a top router (level-triggered, safe to re-run).
+
+setup_router(R): in every pod where R has interfaces, the bottom router, the tenant
+networks/subnets and interface ports (same IP and MAC as at the top), the project's bridge
+VLAN network + subnet and R's bridge port there, all attached; in every pod R left (or
+everywhere, once R is deleted) all of it removed again; then configure_routes(R).
+
+configure_routes(R) (also queued alone when only the user's routes change): on each
+bottom router, the routes l3.extra_routes computes from the
+top state, written whole, only where they differ.
+
+Everything is made with the service account (users may not make provider networks) in
+the project's name; every bottom object is named with the top id it stands for.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from tricircle.core import bottom, clients, db, routing
+from tricircle.core.context import RequestContext
+from tricircle.core.db.models import (
+    Bridge,
+    BridgePort,
+    IPAllocation,
+    Network,
+    Pod,
+    Port,
+    Router,
+    Routing,
+    Subnet,
+)
+from tricircle.network import bottom_copies, l3, routers
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class PodPlan:
+    """What a router needs in one pod."""
+    pod: Pod
+    interfaces: list[tuple[Port, IPAllocation, Subnet, Network]] = field(default_factory=list)
+    bridge_port: BridgePort | None = None
+
+
+@dataclass
+class Plan:
+    router: Router | None
+    project_id: str
+    bridge: Bridge | None
+    wanted: dict[str, PodPlan]  # pod_id -> plan
+    present: list[Pod]  # pods holding a bottom router or a bridge IP of the router
+
+
+def _plan(router_id: str) -> Plan | None:
+    with db.transaction() as s:
+        router = s.get(Router, router_id)
+        in_routing = select(Routing.pod_id).where(Routing.top_id == router_id,
+                                                  Routing.resource_type == "router")
+        with_ip = select(BridgePort.pod_id).where(BridgePort.router_id == router_id)
+        present = list(s.scalars(select(Pod).where(Pod.pod_id.in_(in_routing.union(with_ip)))))
+        if router is None:
+            project = s.scalar(select(Routing.project_id).where(Routing.top_id == router_id)) \
+                or s.scalar(select(Bridge.project_id).join(
+                    BridgePort, BridgePort.bridge_id == Bridge.id)
+                    .where(BridgePort.router_id == router_id))
+            if project is None:
+                return None
+            return Plan(None, project, None, {}, present)
+        wanted: dict[str, PodPlan] = {}
+        for item in routers.interfaces(s, router_id):
+            pod = routers.pod_of_network(s, router.project_id, item[3], bind=False)
+            wanted.setdefault(pod.pod_id, PodPlan(pod)).interfaces.append(item)
+        for bport in s.scalars(select(BridgePort).where(BridgePort.router_id == router_id)):
+            if bport.pod_id in wanted:
+                wanted[bport.pod_id].bridge_port = bport
+        bridge = s.scalar(select(Bridge).where(Bridge.project_id == router.project_id))
+        return Plan(router, router.project_id, bridge, wanted, present)
+
+
+def _call(ctx: RequestContext, pod: Pod, method: str, path: str, **kwargs) -> dict | None:
+    resp = clients.get().request(ctx, pod.pod_name, "network", method, path, admin=True,
+                                 **kwargs)
+    return resp.json() if resp.content else None
+
+
+def _router_ports(ctx: RequestContext, pod: Pod, b_router: str) -> list[dict]:
+    return _call(ctx, pod, "GET", "/v2.0/ports",
+                 params={"device_id": b_router, "fields": ["id", "name", "network_id"]}
+                 )["ports"]
+
+
+def _attach(ctx: RequestContext, pod: Pod, b_router: str, b_port: str,
+            attached: set[str]) -> None:
+    if b_port not in attached:
+        _call(ctx, pod, "PUT", f"/v2.0/routers/{b_router}/add_router_interface",
+              json={"port_id": b_port})
+
+
+def _bridge_objects(ctx: RequestContext, pod: Pod, project: str, bridge: Bridge,
+                    bport: BridgePort) -> str:
+    """The project's bridge network and subnet in the pod and the router's bridge port
+    on it; the port's id."""
+    b_net = bottom.ensure(ctx, pod, "bridge_network", bridge.id, project_id=project,
+                          admin=True, body={
+                              "project_id": project, "provider:network_type": "vlan",
+                              "provider:physical_network": bridge.physical_network,
+                              "provider:segmentation_id": bridge.vlan})
+    b_sub = bottom.ensure(ctx, pod, "bridge_subnet", bridge.id, project_id=project,
+                          admin=True, body={
+                              "project_id": project, "network_id": b_net, "ip_version": 4,
+                              "cidr": bridge.cidr, "gateway_ip": None,
+                              "enable_dhcp": False})
+    return bottom.ensure(ctx, pod, "bridge_port", bport.id, project_id=project, admin=True,
+                         body={"project_id": project, "network_id": b_net,
+                               "fixed_ips": [{"subnet_id": b_sub,
+                                              "ip_address": bport.ip_address}]})
+
+
+def _drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
+    """Delete a bottom network Tricircle made once no port (but DHCP's) is left on it:
+    a server of the same network may still be using it."""
+    ports = _call(ctx, pod, "GET", "/v2.0/ports",
+                  params={"network_id": b_net, "fields": ["id", "device_owner"]})["ports"]
+    if any(not p["device_owner"].startswith("network:dhcp") for p in ports):
+        return
+    net = _call(ctx, pod, "GET", f"/v2.0/networks/{b_net}", expect=(404,))
+    if net is None or "network" not in net:
+        routing.forget_bottom(pod.pod_id, [b_net])
+        return
+    _call(ctx, pod, "DELETE", f"/v2.0/networks/{b_net}", expect=(404,))
+    routing.forget_bottom(pod.pod_id, [b_net, *net["network"]["subnets"]])
+
+
+def _detach(ctx: RequestContext, pod: Pod, b_router: str, b_port: dict) -> None:
+    """Remove an interface (Neutron deletes its port), then its network if now unused."""
+    _call(ctx, pod, "PUT", f"/v2.0/routers/{b_router}/remove_router_interface",
+          json={"port_id": b_port["id"]}, expect=(404,))
+    routing.forget_bottom(pod.pod_id, [b_port["id"]])
+    _drop_network_if_unused(ctx, pod, b_port["network_id"])
+
+
+def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
+    pod, router, project = want.pod, plan.router, plan.project_id
+    b_router = bottom.ensure(ctx, pod, "router", router.id, project_id=project, admin=True,
+                             body={"project_id": project,
+                                   "admin_state_up": router.admin_state_up})
+    ports = _router_ports(ctx, pod, b_router)
+    attached = {p["id"] for p in ports}
+    keep = set()
+    for item in want.interfaces:
+        b_port = bottom_copies.ensure_port(ctx, pod, item[0])
+        _attach(ctx, pod, b_router, b_port, attached)
+        keep.add(item[0].id)
+    if plan.bridge is None or want.bridge_port is None:  # the API allocates both first
+        raise RuntimeError(f"Router {router.id} has interfaces in {pod.pod_name} but no "
+                           "bridge IP there.")
+    b_port = _bridge_objects(ctx, pod, project, plan.bridge, want.bridge_port)
+    _attach(ctx, pod, b_router, b_port, attached)
+    keep.add(want.bridge_port.id)
+    for stale in ports:
+        if stale["name"] not in keep:
+            _detach(ctx, pod, b_router, stale)
+
+
+def _teardown_pod(ctx: RequestContext, plan: Plan, router_id: str, pod: Pod) -> None:
+    b_router = routing.bottom_id(router_id, pod.pod_id, "router") or \
+        bottom.find(ctx, pod, "router", router_id, admin=True)
+    if b_router:
+        # Routes first: Neutron keeps an interface that a route's nexthop needs.
+        _call(ctx, pod, "PUT", f"/v2.0/routers/{b_router}", json={"router": {"routes": []}},
+              expect=(404,))
+        for port in _router_ports(ctx, pod, b_router):
+            _detach(ctx, pod, b_router, port)
+        bottom.delete(ctx, pod, "router", b_router, admin=True)
+    routing.forget(router_id, pod.pod_id, "router")
+    with db.transaction() as s:  # its bridge port is gone: the IP may be handed out again
+        s.execute(BridgePort.__table__.delete().where(BridgePort.router_id == router_id,
+                                                      BridgePort.pod_id == pod.pod_id))
+
+
+def _release_bridges(ctx: RequestContext, project: str, pods: list[Pod]) -> None:
+    """The project's bridge network leaves a pod with its last bridge port there; the
+    VLAN and CIDR are released once it has left every pod."""
+    with db.transaction() as s:
+        bridge = s.scalar(select(Bridge).where(Bridge.project_id == project))
+        if bridge is None:
+            return
+        used = set(s.scalars(select(BridgePort.pod_id)
+                             .where(BridgePort.bridge_id == bridge.id)))
+    for pod in pods:
+        if pod.pod_id in used:
+            continue
+        b_net = routing.bottom_id(bridge.id, pod.pod_id, "bridge_network")
+        if b_net:
+            _drop_network_if_unused(ctx, pod, b_net)
+    with db.transaction() as s:
+        left = s.scalar(select(Routing.id).where(
+            Routing.top_id == bridge.id, Routing.resource_type == "bridge_network"))
+        if not used and left is None:
+            s.execute(Bridge.__table__.delete().where(
+                Bridge.id == bridge.id,
+                ~select(BridgePort.id).where(BridgePort.bridge_id == bridge.id).exists()))
+
+
+def _raise_first(results: list) -> None:
+    failures = [err for _, err in results if isinstance(err, Exception)]
+    if failures:
+        raise failures[0]
+
+
+def setup_router(ctx: RequestContext, resource: dict) -> None:
+    router_id = resource["router_id"]
+    plan = _plan(router_id)
+    if plan is None:
+        return
+    leaving = [p for p in plan.present if p.pod_id not in plan.wanted]
+    pc = clients.get()
+    results = pc.fanout(plan.wanted.values(), lambda want: _setup_pod(ctx, plan, want))
+    results += pc.fanout(leaving, lambda pod: _teardown_pod(ctx, plan, router_id, pod))
+    _raise_first(results)
+    _release_bridges(ctx, plan.project_id, leaving)
+    configure_routes(ctx, resource)  # at once: a queued job would wait a poll or more
+
+
+def configure_routes(ctx: RequestContext, resource: dict) -> None:
+    router_id = resource["router_id"]
+    plan = _plan(router_id)
+    if plan is None or plan.router is None:
+        return
+    attached = {pod_id: [item[2].cidr for item in want.interfaces]
+                for pod_id, want in plan.wanted.items()}
+    bridge_ips = {pod_id: want.bridge_port.ip_address for pod_id, want in plan.wanted.items()
+                  if want.bridge_port is not None}
+    wanted = l3.extra_routes(attached, bridge_ips, plan.router.routes)
+
+    def write(want: PodPlan) -> None:
+        b_router = routing.bottom_id(router_id, want.pod.pod_id, "router")
+        if b_router is None:
+            raise RuntimeError(f"Router {router_id} is not set up in {want.pod.pod_name}")
+        routes = wanted.get(want.pod.pod_id, [])
+        have = _call(ctx, want.pod, "GET", f"/v2.0/routers/{b_router}")["router"]["routes"]
+        if sorted(have, key=_route_key) != sorted(routes, key=_route_key):
+            _call(ctx, want.pod, "PUT", f"/v2.0/routers/{b_router}",
+                  json={"router": {"routes": routes}})
+
+    _raise_first(clients.get().fanout(plan.wanted.values(), write))
+
+
+def _route_key(route: dict) -> tuple[str, str]:
+    return route["destination"], route["nexthop"]

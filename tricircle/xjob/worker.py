@@ -1,0 +1,117 @@
+"""Job workers (tricircle-xjob): any number of threads, processes and hosts.
+
+Each worker thread claims one due job at a time with a lease, renews the lease while the
+handler runs, and records success or schedules a retry with exponential backoff. A sweeper
+re-queues jobs whose lease expired: their worker died (SIGKILL, host lost).
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+from oslo_config import cfg
+
+from tricircle.core import db, jobs, pods
+from tricircle.core.conf import CONF
+from tricircle.core.context import admin_context
+from tricircle.xjob import handlers
+
+LOG = logging.getLogger(__name__)
+
+
+def load_handlers(conf: cfg.ConfigOpts = CONF) -> None:
+    for module in conf.xjob.handler_modules:
+        importlib.import_module(module)
+
+
+def backoff(attempts: int, conf: cfg.ConfigOpts = CONF) -> float:
+    return min(conf.xjob.backoff_base * 2 ** max(attempts - 1, 0), conf.xjob.backoff_max)
+
+
+class Worker:
+    def __init__(self, conf: cfg.ConfigOpts = CONF, name: str | None = None) -> None:
+        self.conf = conf
+        self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.stopping = threading.Event()
+
+    def run_once(self) -> bool:
+        """Claim and run one job; False if none was due."""
+        lease = self.conf.xjob.lease_seconds
+        job = jobs.claim(self.owner, lease)
+        if job is None:
+            return False
+        LOG.info("Running job %s %s %s (attempt %d)", job.id, job.type, job.resource,
+                 job.attempts)
+        done = threading.Event()
+        renewer = threading.Thread(target=self._renew, args=(job.id, lease, done), daemon=True)
+        renewer.start()
+        try:
+            handlers.HANDLERS[job.type](admin_context(), job.resource)
+        except Exception as err:  # noqa: BLE001 - every failure is retried or recorded
+            delay = backoff(job.attempts, self.conf)
+            status = jobs.fail(job.id, self.owner, f"{type(err).__name__}: {err}",
+                               self.conf.xjob.max_attempts, delay)
+            LOG.warning("Job %s %s failed (%s): %s; now %s", job.id, job.type,
+                        type(err).__name__, err, status)
+        else:
+            jobs.finish(job.id, self.owner)
+            LOG.info("Job %s %s done", job.id, job.type)
+        finally:
+            done.set()
+            renewer.join()
+        return True
+
+    def _renew(self, job_id: str, lease: float, done: threading.Event) -> None:
+        while not done.wait(lease / 3):
+            if not jobs.renew(job_id, self.owner, lease):
+                LOG.warning("Lost the lease of job %s", job_id)
+                return
+
+    def loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                ran = self.run_once()
+            except Exception:
+                LOG.exception("Worker %s: error claiming a job", self.owner)
+                ran = False
+            if not ran:
+                self.stopping.wait(self.conf.xjob.poll_interval)
+
+    def sweep_loop(self) -> None:
+        last_audit = time.monotonic()
+        while not self.stopping.wait(self.conf.xjob.sweep_interval):
+            try:
+                if n := jobs.sweep():
+                    LOG.warning("Re-queued %d jobs whose lease expired", n)
+                interval = self.conf.xjob.audit_interval
+                if interval and time.monotonic() - last_audit >= interval:
+                    last_audit = time.monotonic()
+                    queue_audits(self.conf)
+            except Exception:
+                LOG.exception("Sweep failed")
+
+
+def queue_audits(conf: cfg.ConfigOpts = CONF) -> None:
+    """An `audit_pod` job per bottom pod (one waits at most: queued jobs are unique)."""
+    with db.transaction() as s:
+        for pod in pods.bottom_pods(s):
+            jobs.enqueue(s, "audit_pod", {"pod_id": pod.pod_id,
+                                          "min_age": conf.xjob.audit_min_age})
+
+
+def serve(conf: cfg.ConfigOpts = CONF) -> threading.Event:
+    """Start the worker threads and the sweeper; set the returned event to stop them."""
+    load_handlers(conf)
+    stop = threading.Event()
+    workers = [Worker(conf) for _ in range(conf.xjob.workers)]
+    for w in workers:
+        w.stopping = stop
+        threading.Thread(target=w.loop, name=f"xjob-{w.owner}", daemon=True).start()
+    threading.Thread(target=workers[0].sweep_loop, name="xjob-sweep", daemon=True).start()
+    LOG.info("tricircle-xjob: %d workers", len(workers))
+    return stop
