@@ -33,6 +33,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     layout.STATE.mkdir(parents=True, exist_ok=True)
     layout.POD_COUNT_FILE.write_text(json.dumps({"pods": args.pods}))
     step = Steps(t0)
+    shared.memcached()
     shared.mariadb()
     shared.create_databases(["keystone", "glance", *(n for p in pods for n in pod.databases(p))])
     step("mariadb")
@@ -87,7 +88,7 @@ class Steps:
 
 def stop_order() -> list[str]:
     """Pods' services first (newest first), the shared ones last."""
-    shared_last = ["glance", "keystone", "rabbitmq", "epmd", "mariadb"]
+    shared_last = ["glance", "keystone", "rabbitmq", "epmd", "mariadb", "memcached"]
     running = list(reversed(procs.names()))
     return [n for n in running if n not in shared_last] + [n for n in shared_last
                                                           if n in running]

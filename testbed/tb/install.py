@@ -18,6 +18,8 @@ APT_PACKAGES = {
     "/usr/sbin/mariadbd": "mariadb-server",
     "/usr/lib/rabbitmq/bin/rabbitmq-server": "rabbitmq-server",
     "/usr/sbin/ip": "iproute2",
+    # One token cache for every keystonemiddleware and Keystone's own cache.
+    "/usr/bin/memcached": "memcached",
     # Tricircle's production database, tested beside the SQLite default.
     "/usr/lib/postgresql/15/bin/postgres": "postgresql",
 }

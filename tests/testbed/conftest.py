@@ -1,7 +1,6 @@
 """Fixtures for tests against the running testbed: started once per run, never per test."""
 from __future__ import annotations
 
-import json
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -11,10 +10,10 @@ import openstack
 import openstack.config
 import openstack.connection
 import pytest
-import webob
 from openstack import exceptions as os_exc
 
-from tricircle.api import deploy, faults
+from tests.apiclient import Api
+from tricircle.api import deploy
 from tricircle.core import conf
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,41 +65,6 @@ def cleanup() -> Iterator[Callable[[Callable[[], object]], None]]:
             errors.append(err)
     assert not errors, f"cleanup failed: {errors}"
 
-
-
-class Api:
-    """Tricircle's WSGI apps in this process (real keystonemiddleware against the
-    testbed's Keystone, real pods) on a database of the test's own."""
-
-    def __init__(self, app: Callable, tokens: dict[str, str]) -> None:
-        self.app = app
-        self.tokens = tokens
-
-    def __call__(self, method: str, path: str, body: object = None, *, as_: str = "admin",
-                 raw: bytes | None = None, headers: dict | None = None,
-                 pod_down: bool = False) -> tuple[int, dict]:
-        """(status, body); a 5xx fails the test unless `pod_down` (a 503 naming a pod)."""
-        req = webob.Request.blank(path, method=method)
-        if as_:
-            req.headers["X-Auth-Token"] = self.tokens.get(as_, as_)
-        if body is not None or raw is not None:
-            req.body = raw if raw is not None else json.dumps(body).encode()
-            req.content_type = "application/json"
-        req.headers.update(headers or {})
-        resp = req.get_response(self.app)
-        if pod_down and resp.status_code == 503:
-            assert "unavailable" in resp.text, resp.text
-        else:
-            assert resp.status_code < 500, f"{method} {path}: {resp.status} {resp.text[:500]}"
-        if resp.status_code >= 400 and not resp.json_body.get("error"):
-            [(name, fault)] = resp.json_body.items()
-            if path.startswith("/networking"):  # Neutron's shape
-                assert name == "NeutronError" and fault["type"] and fault["message"], resp.text
-                assert fault["detail"] == "", resp.text
-            else:  # Nova's: {"<name>": {"message", "code"}}
-                assert name == faults.NOVA_NAMES[resp.status_code], resp.text
-                assert fault["code"] == resp.status_code and fault["message"], resp.text
-        return resp.status_code, (resp.json_body if resp.body else {})
 
 
 @pytest.fixture(scope="session")

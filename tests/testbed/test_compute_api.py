@@ -121,7 +121,7 @@ def test_a_create_the_pod_did_not_answer_is_reaped(api, flavor: str, cloud: Call
     so the reap_create job deletes it."""
     from sqlalchemy import select  # noqa: PLC0415
 
-    from tests.testbed.test_admin_api import make_pods  # noqa: PLC0415
+    from tests.apiclient import make_pods  # noqa: PLC0415
     from tests.testbed.test_l3 import wait_for  # noqa: PLC0415
     from tricircle.compute import reaper  # noqa: PLC0415
     from tricircle.core import clients, db  # noqa: PLC0415

@@ -154,3 +154,4 @@ def test_worker_runs_retries_and_records(database: str) -> None:
     finally:
         CONF.clear_override("backoff_base", "xjob")
 
+

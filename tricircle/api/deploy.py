@@ -41,35 +41,49 @@ class ContextMiddleware:
         return req.get_response(self.app)
 
 
+Middleware = Callable[[Callable], Callable]
+
+
+def keystone_auth(conf: cfg.ConfigOpts) -> Middleware:
+    return lambda app: auth_token.AuthProtocol(app, {"oslo_config_config": conf,
+                                                     "delay_auth_decision": True})
+
+
 def pipeline(router: Router, shape: faults.Shape, conf: cfg.ConfigOpts = CONF,
-             versioned: Callable[[Callable], Callable] | None = None) -> Callable:
+             versioned: Middleware | None = None, auth: Middleware | None = None
+             ) -> Callable:
+    """`auth` sets keystonemiddleware's identity headers (X-Identity-Status, X-Roles...):
+    keystonemiddleware itself unless a test gives a stand-in."""
     app = faults.FaultWrapper(ContextMiddleware(router), shape)
     if versioned is not None:
         app = versioned(app)
-    app = auth_token.AuthProtocol(app, {"oslo_config_config": conf,
-                                        "delay_auth_decision": True})
+    app = (auth or keystone_auth(conf))(app)
     return request_id.RequestId(app)
 
 
-def admin_app(conf: cfg.ConfigOpts = CONF) -> Callable:
-    return pipeline(admin.router(), faults.nova_body, conf)
+def admin_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
+    return pipeline(admin.router(), faults.nova_body, conf, auth=auth)
 
 
-def compute_app(conf: cfg.ConfigOpts = CONF) -> Callable:
-    return pipeline(compute.router(), faults.nova_body, conf, lambda app: Microversion(
-        app, service="compute", service_type="compute", base=compute.versions.BASE,
-        legacy_header="X-OpenStack-Nova-API-Version", shape=faults.nova_body,
-        unversioned=frozenset({"", "/v2.1"})))
+def compute_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
+    return pipeline(compute.router(), faults.nova_body, conf, auth=auth,
+                    versioned=lambda app: Microversion(
+                        app, service="compute", service_type="compute",
+                        base=compute.versions.BASE, shape=faults.nova_body,
+                        legacy_header="X-OpenStack-Nova-API-Version",
+                        unversioned=frozenset({"", "/v2.1"})))
 
 
-def volume_app(conf: cfg.ConfigOpts = CONF) -> Callable:
-    return pipeline(volume.router(), faults.nova_body, conf, lambda app: Microversion(
-        app, service="volume", service_type="volumev3", base=volume.BASE,
-        legacy_header=None, shape=faults.nova_body, unversioned=frozenset({"", "/v3"})))
+def volume_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
+    return pipeline(volume.router(), faults.nova_body, conf, auth=auth,
+                    versioned=lambda app: Microversion(
+                        app, service="volume", service_type="volumev3", base=volume.BASE,
+                        legacy_header=None, shape=faults.nova_body,
+                        unversioned=frozenset({"", "/v3"})))
 
 
-def network_app(conf: cfg.ConfigOpts = CONF) -> Callable:
-    return pipeline(network.router(), faults.neutron_body, conf)
+def network_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
+    return pipeline(network.router(), faults.neutron_body, conf, auth=auth)
 
 
 class PrefixDispatch:
@@ -90,7 +104,8 @@ class PrefixDispatch:
         return self.default(environ, start_response)
 
 
-def all_apps(conf: cfg.ConfigOpts = CONF) -> Callable:
-    return PrefixDispatch({PREFIXES["compute"]: compute_app(conf),
-                           PREFIXES["volume"]: volume_app(conf),
-                           PREFIXES["network"]: network_app(conf)}, admin_app(conf))
+def all_apps(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
+    return PrefixDispatch({PREFIXES["compute"]: compute_app(conf, auth),
+                           PREFIXES["volume"]: volume_app(conf, auth),
+                           PREFIXES["network"]: network_app(conf, auth)},
+                          admin_app(conf, auth))

@@ -1,0 +1,1 @@
+"""The processes: tricircle-api, tricircle-xjob, tricircle-manage."""

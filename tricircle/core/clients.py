@@ -43,6 +43,16 @@ def pod_message(resp: Any) -> str:
     return _message(resp.content, resp.reason)
 
 
+def checked(region: str, resp: Any, expect: Iterable[int] = ()) -> Any:
+    """A pod's answer: 2xx (and any status in `expect`) is returned; a 4xx raises our
+    error of that status with the pod's message; a 5xx raises PodUnavailable."""
+    if resp.status_code < 400 or resp.status_code in expect:
+        return resp
+    if resp.status_code >= 500:
+        raise errors.PodUnavailable(region, f"{resp.status_code} {pod_message(resp)}")
+    raise _BY_STATUS.get(resp.status_code, errors.BadRequest)(pod_message(resp))
+
+
 def _message(content: bytes, reason: str | None) -> str:
     try:
         body = json.loads(content)
@@ -181,12 +191,7 @@ class PodClients:
                     raise errors.PodUnavailable(region, str(err)) from err
             except ks_exc.ClientException as err:  # timeouts and other transport failures
                 raise errors.PodUnavailable(region, str(err)) from err
-        if resp.status_code < 400 or resp.status_code in expect:
-            return resp
-        if resp.status_code >= 500:
-            raise errors.PodUnavailable(region, f"{resp.status_code} {pod_message(resp)}")
-        error = _BY_STATUS.get(resp.status_code, errors.BadRequest)
-        raise error(pod_message(resp))
+        return checked(region, resp, expect)
 
     def get_json(self, ctx: RequestContext | None, region: str, service_type: str,
                  path: str, *, params: list | None = None, headers: dict | None = None,

@@ -1,4 +1,4 @@
-"""Tricircle's tables. Schema changes go through alembic (tricircle/db/migrations)."""
+"""Tricircle's tables. Schema changes go through alembic (tricircle/core/db/migrations)."""
 from __future__ import annotations
 
 import datetime as dt

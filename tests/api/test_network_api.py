@@ -1,12 +1,9 @@
-"""The top network API (Neutron v2.0 shapes and errors), in process against the testbed's
-Keystone, on a database of its own; then through RegionOne with the `openstack` CLI."""
+"""The top network API (Neutron v2.0 shapes and errors), in process."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
-from tests.testbed.test_admin_api import make_pods
-from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
+from tests.apiclient import make_pods
 
 NET = "/networking/v2.0"
 
@@ -153,27 +150,3 @@ def test_concurrent_ports_never_share_an_address(api) -> None:
     assert len(made) == len(set(made))
     # A lost race is a clear, retryable conflict, never a 500.
     assert all(status in (201, 409) for status, _ in results)
-
-
-def test_networks_through_regionone_with_the_cli(testbed, unique: str,
-                                                 cleanup: Callable) -> None:
-    made = openstack("tricircle-demo", "network", "create", "--availability-zone-hint", "az1",
-                     unique)
-    cleanup(lambda: openstack_quiet("tricircle-demo", "network", "delete", made["id"]))
-    assert made["availability_zone_hints"] == ["az1"]
-    sub = openstack("tricircle-demo", "subnet", "create", "--network", made["id"],
-                    "--subnet-range", "10.50.0.0/24", f"{unique}-sub")
-    cleanup(lambda: openstack_quiet("tricircle-demo", "subnet", "delete", sub["id"]))
-    assert sub["gateway_ip"] == "10.50.0.1"
-    port = openstack("tricircle-demo", "port", "create", "--network", made["id"],
-                     "--fixed-ip", "subnet=" + sub["id"] + ",ip-address=10.50.0.9",
-                     f"{unique}-port")
-    cleanup(lambda: openstack_quiet("tricircle-demo", "port", "delete", port["id"]))
-    assert port["fixed_ips"][0]["ip_address"] == "10.50.0.9"
-    assert unique in {n["Name"] for n in openstack("tricircle-demo", "network", "list")}
-    err = openstack_error("tricircle-demo", "network", "create", "--availability-zone-hint",
-                          "az9", f"{unique}-bad")
-    assert "az9" in err
-    openstack_ok("tricircle-demo", "port", "delete", port["id"])
-    openstack_ok("tricircle-demo", "subnet", "delete", sub["id"])
-    openstack_ok("tricircle-demo", "network", "delete", made["id"])

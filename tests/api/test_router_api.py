@@ -1,12 +1,13 @@
-"""Top routers and interfaces (Neutron v2.0 shapes and errors), in process against the
-testbed's Keystone on a database of the test's own: what is refused is refused before
-anything is made, and what is accepted is the top state plus one queued job."""
+"""Top routers and interfaces (Neutron v2.0 shapes and errors), in process: what is
+refused is refused before anything is made, and what is accepted is the top state plus
+one queued job."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
-from tests.testbed.test_admin_api import make_pods
-from tests.testbed.test_network_api import NET, neutron_error, subnet
+from tests.api.test_network_api import NET, neutron_error, subnet
+from tests.apiclient import make_pods
 from tricircle.core import db
 from tricircle.core.db.models import Bridge, BridgePort, Job, Port
 
@@ -157,3 +158,23 @@ def test_interface_rules(api) -> None:
             b.ip_address for b in bports}
     assert remove(api, r["id"], subnet_id=s1["id"])[0] == 200
     assert api("DELETE", f"{NET}/routers/{r['id']}", as_="demo")[0] == 204
+
+
+def test_planning_a_routers_pods_never_binds_a_project(api) -> None:
+    """The job side reads bindings; only a user's request makes one."""
+    from tricircle.core import errors  # noqa: PLC0415
+    from tricircle.core.db.models import PodBinding  # noqa: PLC0415
+    from tricircle.network.sync import routers as router_sync  # noqa: PLC0415
+
+    make_pods(api)
+    r = router(api)
+    sub = subnet(api, network(api, ["az1"])["id"], "10.3.0.0/24")
+    assert add(api, r["id"], subnet_id=sub["id"])[0] == 200
+    plan = router_sync._plan(r["id"])
+    assert [p.pod.pod_name for p in plan.wanted.values()] == ["Pod1"]
+    with db.transaction() as s:
+        s.execute(PodBinding.__table__.delete())
+    with pytest.raises(errors.Conflict, match="no pod bound"):
+        router_sync._plan(r["id"])
+    with db.transaction() as s:
+        assert s.scalars(select(PodBinding)).all() == []

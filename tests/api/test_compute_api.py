@@ -1,0 +1,204 @@
+"""Compute and volume routing in process, over pods in memory that answer as Nova and
+Cinder do: the pod chosen by AZ, ids routed, lists merged with real limit/marker/sort,
+another project's objects unseen, a pod that fails named."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.apiclient import make_pods
+from tests.fakepods import FakePod
+from tricircle.core import db, routing
+from tricircle.core.conf import CONF
+from tricircle.core.db.models import Job, Routing
+
+COMPUTE = "/compute/v2.1"
+
+
+def boot(api, name: str, az: str | None = "az1", as_: str = "demo") -> dict:
+    server = {"name": name, "flavorRef": "1", "networks": "none"}
+    if az:
+        server["availability_zone"] = az
+    status, body = api("POST", f"{COMPUTE}/servers", {"server": server}, as_=as_)
+    assert status == 202, body
+    return body["server"]
+
+
+def ids(api, query: str, as_: str = "demo") -> list[str]:
+    status, body = api("GET", f"{COMPUTE}/servers/detail?{query}", as_=as_)
+    assert status == 200, body
+    return [s["id"] for s in body["servers"]]
+
+
+def test_a_server_is_made_in_its_azs_pod_and_routed(api, pods: dict[str, FakePod]) -> None:
+    make_pods(api)
+    made = boot(api, "web", "az2")
+    assert made["id"] in pods["Pod2"].items["server"] and not pods["Pod1"].items["server"]
+    assert routing.locate(made["id"], "server")[0].pod_name == "Pod2"
+    status, body = api("GET", f"{COMPUTE}/servers/{made['id']}", as_="demo")
+    assert status == 200 and body["server"]["OS-EXT-AZ:availability_zone"] == "az2"
+    # The pod's URLs become ours.
+    assert body["server"]["links"][0]["href"].startswith("http://localhost/compute/v2.1/")
+    assert "pods.test" not in str(body)
+
+
+def test_another_projects_server_is_not_found(api) -> None:
+    make_pods(api)
+    made = boot(api, "mine")
+    for method in ("GET", "DELETE"):
+        status, body = api(method, f"{COMPUTE}/servers/{made['id']}", as_="other")
+        assert status == 404 and "could not be found" in body["itemNotFound"]["message"]
+    assert api("GET", f"{COMPUTE}/servers/{made['id']}", as_="admin")[0] == 200
+    assert api("DELETE", f"{COMPUTE}/servers/{made['id']}", as_="demo")[0] == 204
+    assert api("GET", f"{COMPUTE}/servers/{made['id']}", as_="demo")[0] == 404
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    (b"{not json", "malformed"), (b"[]", "not an object"), (b'{"server": 3}', "not a server"),
+    (b'{"server": {}}', "no AZ and no default"),
+    (b'{"server": {"availability_zone": 7, "networks": "none"}}', "AZ not a string"),
+    (b'{"server": {"availability_zone": "az9", "networks": "none"}}', "unknown AZ"),
+])
+def test_bad_server_bodies_are_nova_shaped_400s(api, body: bytes, why: str) -> None:
+    make_pods(api)
+    status, answer = api("POST", f"{COMPUTE}/servers", raw=body, as_="demo")
+    assert status == 400 and answer["badRequest"]["code"] == 400, why
+    with db.transaction() as s:
+        assert s.scalars(select(Routing)).all() == []
+
+
+def test_the_default_availability_zone_is_used_without_one(api, pods) -> None:
+    make_pods(api)
+    CONF.set_override("default_availability_zone", "az2", "compute")
+    try:
+        made = boot(api, "defaulted", az=None)
+    finally:
+        CONF.clear_override("default_availability_zone", "compute")
+    assert made["id"] in pods["Pod2"].items["server"]
+
+
+def test_unknown_server_is_nova_shaped_404(api) -> None:
+    make_pods(api)
+    status, body = api("GET", f"{COMPUTE}/servers/00000000-0000-0000-0000-000000000000",
+                       as_="demo")
+    assert status == 404 and "could not be found" in body["itemNotFound"]["message"]
+
+
+@pytest.fixture
+def five(api) -> list[dict]:
+    make_pods(api)
+    return [boot(api, f"page-{i}", "az1" if i % 2 else "az2") for i in range(5)]
+
+
+@pytest.mark.parametrize("sort", ["", "&sort_key=display_name&sort_dir=asc",
+                                  "&sort_key=created_at&sort_dir=asc",
+                                  "&sort_key=display_name&sort_dir=desc"])
+def test_pages_across_pods_equal_one_sorted_list(api, five: list[dict], sort: str) -> None:
+    query = f"name=page-{sort}"
+    everything = ids(api, query)
+    by_age = [s["id"] for s in five]  # made in this order, one second apart
+    want = {"": by_age[::-1], "&sort_key=display_name&sort_dir=asc": by_age,
+            "&sort_key=created_at&sort_dir=asc": by_age,
+            "&sort_key=display_name&sort_dir=desc": by_age[::-1]}[sort]
+    assert everything == want
+
+    pages, url = [], f"{COMPUTE}/servers/detail?{query}&limit=2"
+    while url:
+        status, body = api("GET", url, as_="demo")
+        assert status == 200, body
+        pages.append([s["id"] for s in body["servers"]])
+        links = body.get("servers_links", [])
+        url = links[0]["href"].split("localhost", 1)[1] if links else None
+    assert pages == [everything[:2], everything[2:4], everything[4:]]
+
+    # A marker given by hand, under another listing (no cursor): the pods are walked.
+    status, body = api("GET", f"{COMPUTE}/servers?{query}&limit=3&marker={everything[1]}",
+                       as_="demo")
+    assert [s["id"] for s in body["servers"]] == everything[2:5]
+    assert set(body["servers"][0]) == {"id", "name", "links"}
+
+
+def test_a_bad_marker_or_sort_is_400(api, five: list[dict]) -> None:
+    for query in ("marker=no-such-server", "sort_key=colour", "sort_dir=sideways",
+                  "limit=-1", "limit=x"):
+        status, body = api("GET", f"{COMPUTE}/servers?{query}", as_="demo")
+        assert status == 400 and body["badRequest"]["message"], query
+    status, body = api("GET", f"{COMPUTE}/servers?marker={five[0]['id']}", as_="other")
+    assert status == 400 and "marker" in body["badRequest"]["message"]
+
+
+def test_admins_list_every_project_members_only_theirs(api, five: list[dict]) -> None:
+    theirs = boot(api, "page-other", as_="other")
+    assert set(ids(api, "name=page-")) == {s["id"] for s in five}
+    assert ids(api, "name=page-", as_="other") == [theirs["id"]]
+    assert ids(api, "name=page-", as_="admin") == []
+    everyone = ids(api, "name=page-&all_tenants=1", as_="admin")
+    assert set(everyone) == {s["id"] for s in five} | {theirs["id"]}
+
+
+def test_a_pod_down_fails_a_list_naming_it(api, pods, five: list[dict]) -> None:
+    pods["Pod2"].up = False
+    status, body = api("GET", f"{COMPUTE}/servers", as_="demo", pod_down=True)
+    assert status == 503 and "Pod2" in body["serviceUnavailable"]["message"]
+    # A server of the pod that answers is still served.
+    pod1_server = next(s for s in five if s["id"] in pods["Pod1"].items["server"])
+    assert api("GET", f"{COMPUTE}/servers/{pod1_server['id']}", as_="demo")[0] == 200
+
+
+def test_a_missing_routing_row_is_repaired_by_asking_the_pods(api, five: list[dict]) -> None:
+    server_id = five[0]["id"]
+    pod_name = routing.locate(server_id, "server")[0].pod_name
+    with db.transaction() as s:
+        s.execute(Routing.__table__.delete().where(Routing.top_id == server_id))
+    assert api("GET", f"{COMPUTE}/servers/{server_id}", as_="demo")[0] == 200
+    assert routing.locate(server_id, "server")[0].pod_name == pod_name
+
+
+def test_a_create_the_pod_failed_queues_a_reaper(api, pods, monkeypatch) -> None:
+    make_pods(api)
+    pod = pods["Pod1"]
+    answer = pod.answer
+
+    def made_then_failed(method, path, *args):
+        resp = answer(method, path, *args)
+        if method == "POST":
+            resp.status_code, resp.body = 504, {"message": "Gateway Timeout"}
+        return resp
+    monkeypatch.setattr(pod, "answer", made_then_failed)
+    status, body = api("POST", f"{COMPUTE}/servers", {"server": {
+        "name": "lost", "flavorRef": "1", "networks": "none", "availability_zone": "az1"}},
+        as_="demo", pod_down=True)
+    assert status == 503 and "Pod1" in body["serviceUnavailable"]["message"]
+    with db.transaction() as s:
+        [job] = s.scalars(select(Job).where(Job.type == "reap_create"))
+    assert (job.resource["name"], job.resource["project_id"]) == ("lost", "demo-project")
+
+
+VOLUME = "/volume/v3/demo-project"
+
+
+def test_volumes_snapshots_and_attachments_stay_in_their_pod(api, pods) -> None:
+    make_pods(api)
+    status, body = api("POST", f"{VOLUME}/volumes", {"volume": {
+        "size": 1, "name": "v", "availability_zone": "az2"}}, as_="demo")
+    assert status == 202, body
+    volume = body["volume"]
+    assert volume["id"] in pods["Pod2"].items["volume"]
+    status, body = api("POST", f"{VOLUME}/snapshots", {"snapshot": {
+        "volume_id": volume["id"], "name": "s"}}, as_="demo")
+    assert status == 202 and body["snapshot"]["id"] in pods["Pod2"].items["snapshot"]
+    status, body = api("GET", f"{VOLUME}/volumes/detail?sort=name:asc", as_="demo")
+    assert [v["id"] for v in body["volumes"]] == [volume["id"]]
+    assert body["volumes"][0]["availability_zone"] == "az2"
+
+    server = boot(api, "in-az1", "az1")
+    status, body = api("POST", f"{COMPUTE}/servers/{server['id']}/os-volume_attachments",
+                       {"volumeAttachment": {"volumeId": volume["id"]}}, as_="demo")
+    assert status == 400 and "within its pod" in body["badRequest"]["message"]
+    status, body = api("POST", f"{COMPUTE}/servers/{server['id']}/os-volume_attachments",
+                       {"volumeAttachment": {"volumeId": 5}}, as_="demo")
+    assert status == 400
+    assert api("GET", f"{VOLUME}/volumes/{volume['id']}", as_="other")[0] == 404
+    status, body = api("POST", f"{VOLUME}/volumes", {"volume": {"size": 0,
+                       "availability_zone": "az1"}}, as_="demo")
+    assert status == 400 and body["badRequest"]["message"]
