@@ -6,12 +6,16 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tricircle.core import db
 from tricircle.core.context import admin_context
 from tricircle.core.db.models import Pod
 from tricircle.network.sync import audit
+
+# Sweeps a whole pod: runs alone, after the parallel part (bin/test).
+pytestmark = pytest.mark.disruptive
 
 
 def test_the_audit_removes_orphans_and_only_them(tricircle_conf: Path,

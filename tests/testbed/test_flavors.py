@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
@@ -32,6 +33,7 @@ def test_admin_flavors_are_made_and_removed_in_every_pod(cloud: Callable, unique
         assert cloud(pod).compute.find_flavor(made["id"]) is None
 
 
+@pytest.mark.disruptive  # copies every flavor of the pods into Pod2
 def test_a_pod_registered_later_gets_every_flavor(tricircle_conf: Path, database: str,
                                                   cloud: Callable, unique: str,
                                                   cleanup: Callable) -> None:

@@ -13,6 +13,9 @@ from tb import layout, pod, procs
 
 from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
 
+# Routers of the demo project and VLANs on the bridge: one at a time (pytest-xdist).
+pytestmark = pytest.mark.xdist_group("vlans")
+
 PODS = ("pod1", "pod2")
 JOBS_URL = f"http://{layout.HOST}:{layout.TRICIRCLE_PORT}/v1.0/jobs"
 
@@ -235,6 +238,7 @@ def test_concurrent_interface_adds(cloud: Callable, unique: str, cleanup: Callab
     assert {r["nexthop"] for r in b1.router.routes} == {ip2}
 
 
+@pytest.mark.disruptive  # stops Pod2's Neutron
 def test_a_pod_down_during_interface_add_converges_when_it_returns(
         cloud: Callable, unique: str, cleanup: Callable) -> None:
     top = cloud("tricircle-demo")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from tb import layout, pod, procs
 
 from tests.testbed.test_compute import IMAGE
 from tests.testbed.test_l3 import wait_for
 from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
+
+# Stops a pod's nova-api: runs alone, after the parallel part (bin/test).
+pytestmark = pytest.mark.disruptive
 
 
 def test_a_list_with_a_pod_down_is_a_clear_503(flavor: str, unique: str,

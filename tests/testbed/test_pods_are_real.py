@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# VLANs of its own on the bridge: one at a time with the other VLAN tests (pytest-xdist).
+pytestmark = pytest.mark.xdist_group("vlans")
+
 BRIDGE_VLAN = {"pod1": 2101, "pod2": 2102}
 
 

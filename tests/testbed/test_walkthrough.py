@@ -6,6 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Routers of the demo project and VLANs on the bridge: one at a time (pytest-xdist).
+pytestmark = pytest.mark.xdist_group("vlans")
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -139,7 +139,9 @@ def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
 
 def setup(argv: list[str] | None = None, conf: cfg.ConfigOpts = CONF,
           default_config_files: list[str] | None = None) -> cfg.ConfigOpts:
-    """Parse the command line and config files, and set up logging."""
+    """Parse the command line and config files, and set up logging. Again in the same
+    process (tests), it forgets the previous parse first."""
+    conf.clear()
     register(conf)
     log.register_options(conf)
     conf(argv or [], project="tricircle", default_config_files=default_config_files)
