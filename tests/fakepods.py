@@ -82,6 +82,8 @@ class FakePod:
         self.versions = versions or {"compute": ((2, 1), (2, 96)),
                                      "volumev3": ((3, 0), (3, 71))}
         self.calls: list[tuple[str, str]] = []
+        # (object id, sub-path) -> the answer to GET there, e.g. ("<server>", "/os-interface")
+        self.extra: dict[tuple[str, str], dict] = {}
 
     @property
     def root(self) -> str:
@@ -113,6 +115,8 @@ class FakePod:
             if method == "PUT" and m.group(2) is None:
                 item.update({k: v for k, v in body[kind.key].items() if k in ("name",)})
                 return Response(200, {kind.key: item})
+            if method == "GET" and (item_id, m.group(2)) in self.extra:
+                return Response(200, json.loads(json.dumps(self.extra[item_id, m.group(2)])))
             return Response(202 if method == "POST" else 200, {})
         return fault(404, "The resource could not be found.")
 

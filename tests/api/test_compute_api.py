@@ -202,3 +202,50 @@ def test_volumes_snapshots_and_attachments_stay_in_their_pod(api, pods) -> None:
     status, body = api("POST", f"{VOLUME}/volumes", {"volume": {"size": 0,
                        "availability_zone": "az1"}}, as_="demo")
     assert status == 400 and body["badRequest"]["message"]
+
+
+def test_answers_name_top_ids_never_the_pods(api, pods) -> None:
+    """Server interfaces, groups and the server itself name the pod's copies of top
+    objects; RegionOne answers with the top ids (and the top group's name)."""
+    from tricircle.core.db.models import SecurityGroup  # noqa: PLC0415
+
+    ids = make_pods(api)
+    server = boot(api, "ids", "az1")
+    top = {"port": "10000000-0000-4000-8000-000000000001",
+           "network": "10000000-0000-4000-8000-000000000002",
+           "subnet": "10000000-0000-4000-8000-000000000003",
+           "security_group": "10000000-0000-4000-8000-000000000004"}
+    bottom = {k: v.replace("10000000", "20000000") for k, v in top.items()}
+    with db.transaction() as s:
+        for rtype, top_id in top.items():
+            s.add(Routing(top_id=top_id, bottom_id=bottom[rtype], pod_id=ids["Pod1"],
+                          project_id="demo-project", resource_type=rtype))
+        s.add(SecurityGroup(id=top["security_group"], project_id="demo-project", name="web",
+                            description=""))
+    pod = pods["Pod1"]
+    pod.items["server"][server["id"]]["security_groups"] = [{"name": top["security_group"]}]
+    pod.extra[server["id"], "/os-interface"] = {"interfaceAttachments": [{
+        "port_id": bottom["port"], "net_id": bottom["network"], "mac_addr": "fa:16:3e:00:00:01",
+        "port_state": "ACTIVE",
+        "fixed_ips": [{"subnet_id": bottom["subnet"], "ip_address": "10.0.0.5"}]}]}
+    pod.extra[server["id"], "/os-security-groups"] = {"security_groups": [{
+        "id": bottom["security_group"], "name": top["security_group"], "description": "",
+        "tenant_id": "demo-project", "rules": [{
+            "id": "30000000-0000-4000-8000-000000000009", "ip_protocol": "tcp",
+            "parent_group_id": bottom["security_group"], "from_port": 22, "to_port": 22,
+            "group": {}, "ip_range": {"cidr": "0.0.0.0/0"}}]}]}
+
+    status, body = api("GET", f"{COMPUTE}/servers/{server['id']}/os-interface", as_="demo")
+    assert status == 200, body
+    [iface] = body["interfaceAttachments"]
+    assert (iface["port_id"], iface["net_id"], iface["fixed_ips"][0]["subnet_id"]) == (
+        top["port"], top["network"], top["subnet"])
+    [group] = api("GET", f"{COMPUTE}/servers/{server['id']}/os-security-groups",
+                  as_="demo")[1]["security_groups"]
+    assert (group["id"], group["name"], group["rules"][0]["parent_group_id"]) == (
+        top["security_group"], "web", top["security_group"])
+    shown = api("GET", f"{COMPUTE}/servers/{server['id']}", as_="demo")[1]["server"]
+    assert shown["security_groups"] == [{"name": "web"}] and shown["id"] == server["id"]
+    [listed] = api("GET", f"{COMPUTE}/servers/detail?name=ids", as_="demo")[1]["servers"]
+    assert listed["security_groups"] == [{"name": "web"}]
+    assert not set(bottom.values()) & set(str(body).split("'"))

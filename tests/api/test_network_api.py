@@ -19,9 +19,9 @@ def net(api, name: str = "n1", **extra) -> dict:
     return body["network"]
 
 
-def subnet(api, network_id: str, cidr: str, **extra) -> dict:
+def subnet(api, network_id: str, cidr: str, as_: str = "demo", **extra) -> dict:
     status, body = api("POST", f"{NET}/subnets", {"subnet": {
-        "network_id": network_id, "ip_version": 4, "cidr": cidr, **extra}}, as_="demo")
+        "network_id": network_id, "ip_version": 4, "cidr": cidr, **extra}}, as_=as_)
     assert status == 201, body
     return body["subnet"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +38,18 @@ def bottom_id(top_id: str, pod_id: str, resource_type: str) -> str | None:
         return s.scalar(select(Routing.bottom_id).where(
             Routing.top_id == top_id, Routing.pod_id == pod_id,
             Routing.resource_type == resource_type))
+
+
+def top_ids(pod_id: str, bottom_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """bottom id -> (top id, resource type) for those of `bottom_ids` the pod holds for a
+    top object (one query)."""
+    wanted = list(set(bottom_ids))
+    if not wanted:
+        return {}
+    with db.transaction() as s:
+        rows = s.execute(select(Routing.bottom_id, Routing.top_id, Routing.resource_type)
+                         .where(Routing.pod_id == pod_id, Routing.bottom_id.in_(wanted)))
+        return {b: (top, rtype) for b, top, rtype in rows}
 
 
 def record(top_id: str, pod_id: str, resource_type: str, project_id: str,

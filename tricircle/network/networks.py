@@ -18,6 +18,7 @@ from tricircle.core.db.models import (
     Port,
     PortSecurityGroup,
     Router,
+    RouterPort,
     Routing,
     SecurityGroup,
     Subnet,
@@ -130,6 +131,15 @@ def update(s: Session, ctx: RequestContext,
     """Change an object's attributes (already checked), as its project or an admin."""
     what = f"update_{type(obj).__name__.lower()}"
     owned(ctx, obj.project_id, what)
+    if isinstance(obj, Port) and {"device_id", "device_owner"} & set(values):
+        router_port = s.get(RouterPort, obj.id)
+        if router_port is not None and (
+                values.get("device_id", obj.device_id) != obj.device_id
+                or values.get("device_owner", obj.device_owner) != obj.device_owner):
+            raise errors.Conflict(
+                f"Unable to complete operation on port {obj.id} for network "
+                f"{obj.network_id}. Port already has an attached device "
+                f"{router_port.router_id}.", kind="PortInUse")
     if isinstance(obj, Network) and "shared" in values and not ctx.is_admin:
         raise errors.Forbidden(f"Policy doesn't allow {what}:shared to be performed.",
                                kind="PolicyNotAuthorized")
@@ -302,7 +312,7 @@ def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
 
 def delete_port(s: Session, ctx: RequestContext, port: Port) -> None:
     owned(ctx, port.project_id, "delete_port")
-    if port.device_owner == "network:router_interface":
+    if s.get(RouterPort, port.id) is not None:  # what the router API made, never a field
         raise errors.Conflict(f"Port {port.id} cannot be deleted directly via the port API: "
                               "has device owner network:router_interface.",
                               kind="ServicePortInUse")

@@ -23,6 +23,7 @@ from tricircle.core.db.models import (
     Pod,
     Port,
     Router,
+    RouterPort,
     Subnet,
     new_id,
     utcnow,
@@ -43,13 +44,15 @@ def get_router(s: Session, ctx: RequestContext, router_id: str) -> Router:
 
 
 def interfaces(s: Session, router_id: str) -> list[tuple[Port, IPAllocation, Subnet, Network]]:
-    """The router's interfaces: (port, its address, subnet, network), oldest first."""
+    """The router's interfaces, as its API recorded them: (port, its address, subnet,
+    network), oldest first."""
     rows = s.execute(
         select(Port, IPAllocation, Subnet, Network)
+        .join(RouterPort, RouterPort.port_id == Port.id)
         .join(IPAllocation, IPAllocation.port_id == Port.id)
         .join(Subnet, Subnet.id == IPAllocation.subnet_id)
         .join(Network, Network.id == Port.network_id)
-        .where(Port.device_id == router_id, Port.device_owner == ROUTER_INTERFACE)
+        .where(RouterPort.router_id == router_id)
         .order_by(Port.created_at, Port.id))
     return [tuple(row) for row in rows]
 
@@ -255,7 +258,7 @@ def add_interface(s: Session, ctx: RequestContext, router: Router, body: dict) -
     if port_id:
         port = networking.get_port(s, ctx, port_id)
         networking.owned(ctx, port.project_id, "add_router_interface")
-        if port.device_id:
+        if port.device_id or s.get(RouterPort, port.id) is not None:
             raise errors.Conflict(f"Unable to complete operation on port {port.id} for "
                                   f"network {port.network_id}. Port already has an "
                                   f"attached device {port.device_id}.", kind="PortInUse")
@@ -295,9 +298,13 @@ def add_interface(s: Session, ctx: RequestContext, router: Router, body: dict) -
             "fixed_ips": [{"subnet_id": sub.id, "ip_address": sub.gateway_ip}]})
     else:
         port.device_id, port.device_owner = router.id, ROUTER_INTERFACE
+    s.add(RouterPort(port_id=port.id, router_id=router.id))
     router.revision_number += 1
     sync(s, router)
-    s.flush()
+    try:
+        s.flush()
+    except IntegrityError as err:  # the same port taken by another router at once
+        raise errors.Conflict(f"Port {port.id} is already in use.", kind="PortInUse") from err
     return _interface_info(router, port, sub)
 
 
@@ -325,6 +332,7 @@ def remove_interface(s: Session, ctx: RequestContext, router: Router, body: dict
                                   f"{router.id} cannot be deleted, as it is required by "
                                   "one or more routes.", kind="RouterInterfaceInUseByRoute")
     info = _interface_info(router, port, sub)
+    s.execute(RouterPort.__table__.delete().where(RouterPort.port_id == port.id))
     s.execute(IPAllocation.__table__.delete().where(IPAllocation.port_id == port.id))
     s.delete(port)
     s.flush()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import webob
 
-from tricircle.api.forward import lists, proxy
+from tricircle.api.forward import lists, proxy, top_ids
 from tricircle.api.wsgi import Request
 from tricircle.compute import reaper
 from tricircle.core import clients, db, errors, pods, routing
@@ -44,8 +44,10 @@ class Routed:
         return item
 
     def translate(self, body: dict, pod: Pod) -> dict:
+        """Any answer about one object (itself, its interfaces, groups, attachments...)."""
         if isinstance(body.get(self.key), dict):
             self.translate_item(body[self.key], pod)
+        top_ids.translate([(body, pod)])
         return body
 
     # -- where it lives --------------------------------------------------------------
@@ -77,8 +79,14 @@ class Routed:
 
     # -- handlers --------------------------------------------------------------------
     def list(self, req: Request, summary: Callable[[dict], dict] | None = None) -> dict:
+        seen: list[tuple[dict, Pod]] = []
+
+        def translate(item: dict, pod: Pod) -> dict:
+            seen.append((item, pod))
+            return self.translate_item(item, pod)
         items, links = lists.merged(req, self.collection, lambda i: self.find_pod(req, i),
-                                    self.translate_item)
+                                    translate)
+        top_ids.translate(seen)  # one query per pod for the whole page
         body: dict = {self.collection.key: [summary(i) for i in items] if summary else items}
         if links:
             body[f"{self.collection.key}_links"] = links

@@ -316,10 +316,14 @@ def router_remove_routes(req: Request) -> dict:
 # -- security groups -----------------------------------------------------------------------
 
 def security_groups(req: Request) -> dict:
-    if not req.context.is_admin or req.GET.get("project_id") or req.GET.get("tenant_id"):
-        with db.transaction() as s:  # Neutron makes the default group when it is listed
-            sg.default_group(s, req.GET.get("project_id") or req.GET.get("tenant_id")
-                             or req.context.project_id)
+    # Neutron makes a project's default group when its groups are listed: the caller's
+    # own, or the one an admin names. A member's filter by another project makes nothing.
+    ctx = req.context
+    project = req.GET.get("project_id") or req.GET.get("tenant_id")
+    target = project if ctx.is_admin else ctx.project_id
+    if target and (project in (None, target)):
+        with db.transaction() as s:
+            sg.default_group(s, target)
     return _list(req, SecurityGroup, "security_groups", sg.group_dict)
 
 

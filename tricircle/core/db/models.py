@@ -189,7 +189,7 @@ class IPAllocation(Base):
 
 
 class Router(Base):
-    """A top router. Its interfaces are top ports (device_owner network:router_interface);
+    """A top router. Its interfaces are the top ports its API made or took (RouterPort);
     in each pod where it has one, a bottom router stands for it (routing table)."""
     __tablename__ = "routers"
 
@@ -202,6 +202,15 @@ class Router(Base):
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class RouterPort(Base):
+    """A router's interface, recorded by the router API alone: a port's device_owner and
+    device_id are user-settable and never make (or unmake) an interface."""
+    __tablename__ = "router_ports"
+
+    port_id: Mapped[str] = mapped_column(ForeignKey("ports.id"), primary_key=True)
+    router_id: Mapped[str] = mapped_column(ForeignKey("routers.id"), index=True)
 
 
 class Bridge(Base):

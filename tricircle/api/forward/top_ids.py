@@ -1,0 +1,72 @@
+"""A pod's answer names the pod's objects; a user of RegionOne sees top ids only.
+
+Every UUID in an answer that the routing table knows as a bottom object of that pod
+becomes its top id (ports, networks, subnets, security groups in server interfaces,
+server groups, attachments...), and a security group's name in a pod (its top id, as
+Tricircle names every bottom object) becomes the top group's name. Servers and volumes
+keep their pod id as top id, so they stay as they are. One query per pod per answer.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from tricircle.core import db, routing
+from tricircle.core.db.models import Pod, SecurityGroup
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _strings(body: Any, out: set[str], names: set[str]) -> None:
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if isinstance(value, str) and _UUID.match(value):
+                (names if key == "name" else out).add(value)
+            else:
+                _strings(value, out, names)
+    elif isinstance(body, list):
+        for value in body:
+            if isinstance(value, str) and _UUID.match(value):
+                out.add(value)
+            else:
+                _strings(value, out, names)
+
+
+def _replace(body: Any, ids: dict[str, str], names: dict[str, str]) -> Any:
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if isinstance(value, str):
+                body[key] = names.get(value, value) if key == "name" else ids.get(value, value)
+            else:
+                _replace(value, ids, names)
+    elif isinstance(body, list):
+        for i, value in enumerate(body):
+            if isinstance(value, str):
+                body[i] = ids.get(value, value)
+            else:
+                _replace(value, ids, names)
+    return body
+
+
+def translate(answers: Iterable[tuple[Any, Pod]]) -> None:
+    """Make pods' ids top ids in these JSON bodies, in place."""
+    by_pod: dict[str, tuple[Pod, list[Any], set[str], set[str]]] = {}
+    for body, pod in answers:
+        entry = by_pod.setdefault(pod.pod_id, (pod, [], set(), set()))
+        entry[1].append(body)
+        _strings(body, entry[2], entry[3])
+    for pod, bodies, found, name_ids in by_pod.values():
+        ids = {b: top for b, (top, _) in routing.top_ids(pod.pod_id, found | name_ids).items()
+               if b != top}
+        names: dict[str, str] = {}
+        if name_ids:
+            with db.transaction() as s:
+                names = dict(s.execute(select(SecurityGroup.id, SecurityGroup.name).where(
+                    SecurityGroup.id.in_([ids.get(n, n) for n in name_ids]))).all())
+            names = {n: names[ids.get(n, n)] for n in name_ids if ids.get(n, n) in names}
+        if ids or names:
+            for body in bodies:
+                _replace(body, ids, names)
