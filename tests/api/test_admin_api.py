@@ -5,6 +5,7 @@ import pytest
 
 from tests.apiclient import POD1, TOP, make_pods
 from tricircle.core import db, jobs
+from tricircle.core.db import models
 from tricircle.core.db.models import Routing
 
 
@@ -191,3 +192,31 @@ def test_jobs_list_show_redo_delete(api) -> None:
     assert status == 200 and body["job"]["status"] == "NEW" and body["job"]["attempts"] == 0
     assert api("DELETE", f"/v1.0/jobs/{running.id}")[0] == 200
     assert api("GET", f"/v1.0/jobs/{running.id}")[0] == 404
+
+
+def test_a_pod_or_binding_something_depends_on_cannot_be_deleted(api) -> None:
+    from tests.api.test_network_api import NET, subnet  # noqa: PLC0415
+    from tests.api.test_router_api import add, network, remove, router  # noqa: PLC0415
+
+    ids = make_pods(api)
+    r = router(api)
+    sub = subnet(api, network(api, ["az1"])["id"], "10.6.0.0/24")
+    assert add(api, r["id"], subnet_id=sub["id"])[0] == 200  # a bridge IP in Pod1
+    status, body = api("DELETE", f"/v1.0/pods/{ids['Pod1']}")
+    assert status == 409 and r["id"] in body["conflictingRequest"]["message"]
+    [binding] = api("GET", "/v1.0/bindings?project_id=demo-project")[1]["pod_bindings"]
+    status, body = api("DELETE", f"/v1.0/bindings/{binding['id']}")
+    assert status == 409 and r["id"] in body["conflictingRequest"]["message"]
+    server = api("POST", "/compute/v2.1/servers", {"server": {
+        "name": "s", "flavorRef": "1", "networks": "none", "availability_zone": "az1"}},
+        as_="demo")[1]["server"]
+    assert remove(api, r["id"], subnet_id=sub["id"])[0] == 200
+    with db.transaction() as s:  # the job has freed the bridge IP
+        s.execute(models.BridgePort.__table__.delete())
+    status, body = api("DELETE", f"/v1.0/bindings/{binding['id']}")
+    assert status == 409 and "1 resources" in body["conflictingRequest"]["message"]
+    assert api("DELETE", f"/compute/v2.1/servers/{server['id']}", as_="demo")[0] == 204
+    # Nova deletes in the background: the row goes once the pod says it is gone.
+    assert api("GET", f"/compute/v2.1/servers/{server['id']}", as_="demo")[0] == 404
+    assert api("DELETE", f"/v1.0/bindings/{binding['id']}")[0] == 200
+    assert api("GET", f"{NET}/routers/{r['id']}", as_="demo")[0] == 200

@@ -249,3 +249,14 @@ def test_answers_name_top_ids_never_the_pods(api, pods) -> None:
     [listed] = api("GET", f"{COMPUTE}/servers/detail?name=ids", as_="demo")[1]["servers"]
     assert listed["security_groups"] == [{"name": "web"}]
     assert not set(bottom.values()) & set(str(body).split("'"))
+
+
+@pytest.mark.parametrize("rest", ["../../os-hypervisors", "..", "./metadata", "%2e%2e/x",
+                                  "x/%2E%2E/../flavors", "%252e%252e/os-hypervisors"])
+def test_a_forwarded_path_cannot_leave_its_object(api, pods, rest: str) -> None:
+    make_pods(api)
+    server = boot(api, "walker")
+    calls = len(pods["Pod1"].calls)
+    status, body = api("GET", f"{COMPUTE}/servers/{server['id']}/{rest}", as_="demo")
+    assert status == 404 and body["itemNotFound"]["message"], rest
+    assert len(pods["Pod1"].calls) == calls  # nothing was sent to the pod

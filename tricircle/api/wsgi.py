@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 import webob
 import webob.dec
@@ -71,6 +72,12 @@ class Route:
         self.public = public
 
 
+def _traverses(path: str) -> bool:
+    """A `.` or `..` segment, plain or percent-encoded once more: what is forwarded to a
+    pod ({rest:path}) must stay below the object it names."""
+    return any(unquote(seg) in (".", "..") for seg in path.split("/"))
+
+
 class Router:
     """routes: {template: {METHOD: handler}}; `public` templates need no token."""
 
@@ -80,6 +87,8 @@ class Router:
 
     @webob.dec.wsgify(RequestClass=Request)
     def __call__(self, req: Request) -> webob.Response:
+        if _traverses(req.path_info):
+            raise errors.NotFound(f"The resource could not be found: {req.path_info[:200]}")
         for route in self.routes:
             match = route.regex.match(req.path_info or "/")
             if not match:

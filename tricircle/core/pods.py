@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tricircle.core import db, errors, jobs
-from tricircle.core.db.models import Pod, PodBinding, Routing, new_id
+from tricircle.core.db.models import Bridge, BridgePort, Pod, PodBinding, Routing, new_id
 
 
 def pod_dict(pod: Pod) -> dict:
@@ -88,8 +88,30 @@ def delete_pod(session: Session, pod_id: str) -> None:
     if held:
         raise errors.Conflict(f"Pod {pod.pod_name} still holds {held} resources; "
                               "delete them first.")
+    routers = sorted(set(session.scalars(select(BridgePort.router_id)
+                                         .where(BridgePort.pod_id == pod_id))))
+    if routers:
+        raise errors.Conflict(f"Pod {pod.pod_name} still has bridge IPs of routers "
+                              f"{', '.join(routers)}; remove their interfaces there first.")
     session.execute(PodBinding.__table__.delete().where(PodBinding.pod_id == pod_id))
     session.delete(pod)
+
+
+def delete_binding(session: Session, binding: PodBinding) -> None:
+    """Unbind a project from a pod, unless something of the project lives there: its
+    objects would be looked for in another pod of the AZ from then on."""
+    held = session.scalar(select(func.count()).select_from(Routing).where(
+        Routing.pod_id == binding.pod_id, Routing.project_id == binding.project_id))
+    routers = sorted(set(session.scalars(
+        select(BridgePort.router_id).join(Bridge, Bridge.id == BridgePort.bridge_id)
+        .where(BridgePort.pod_id == binding.pod_id,
+               Bridge.project_id == binding.project_id))))
+    if held or routers:
+        what = [f"{held} resources"] if held else []
+        what += [f"routers {', '.join(routers)}"] if routers else []
+        raise errors.Conflict(f"Project {binding.project_id} still has {' and '.join(what)} "
+                              f"in pod {binding.pod_id}; delete them first.")
+    session.delete(binding)
 
 
 def create_binding(session: Session, project_id: str, pod_id: str) -> PodBinding:

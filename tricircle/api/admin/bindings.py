@@ -52,5 +52,5 @@ def show(req: Request) -> dict:
 def delete(req: Request) -> webob.Response:
     authorize(req.context, "admin_api:bindings:delete")
     with db.transaction() as s:
-        s.delete(_get(s, req.urlvars["id"]))
+        pods.delete_binding(s, _get(s, req.urlvars["id"]))
     return json_response(None, status=200)
