@@ -133,5 +133,15 @@ def valid_mac(mac: str) -> str:
     return ":".join(parts)
 
 
+def usable(net: Network, ip: Address) -> bool:
+    """May a port have `ip` on `net`? Not outside it, nor its network address (or, in
+    IPv4, broadcast address) where the prefix leaves hosts around them (Neutron's rule)."""
+    if ip.version != net.version or ip not in net:
+        return False
+    if net.prefixlen >= net.max_prefixlen - 1:
+        return True
+    return ip != net.network_address and (net.version == 6 or ip != net.broadcast_address)
+
+
 def overlaps(a: Network, b: Network) -> bool:
     return a.version == b.version and a.overlaps(b)

@@ -262,7 +262,7 @@ def _allocations(s: Session, net: Network, fixed_ips: list[dict] | None) -> list
                 raise errors.BadRequest(f"Invalid input for operation: Failed to create port "
                                         f"on network {net.id}, because fixed_ips included "
                                         "invalid subnet.", kind="InvalidInput")
-            if ip is not None and ip not in ipam.parse_cidr(sub.cidr):
+            if ip is not None and not ipam.usable(ipam.parse_cidr(sub.cidr), ip):
                 raise errors.BadRequest(f"IP address {ip} is not a valid IP for the "
                                         "specified subnet.", kind="InvalidIpForSubnet")
             wanted.append((sub, ip))

@@ -2,11 +2,17 @@
 set on create or update, their defaults, and Neutron's messages for a bad value."""
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tricircle.core import errors
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
+                   r"[0-9a-fA-F]{12}$")
+_MAC = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
 
 Check = Callable[[str, Any], Any]  # (name, value) -> the value to keep
 
@@ -62,14 +68,101 @@ def dict_list(*keys: str) -> Check:
     return check
 
 
-def routes(name: str, value: Any) -> Any:
-    """A list of {destination, nexthop}, both strings (their syntax is checked later)."""
-    dict_list("destination", "nexthop")(name, value)
-    for v in value:
-        if set(v) != {"destination", "nexthop"} or not all(
-                isinstance(x, str) for x in v.values()):
-            raise bad(name, value, "each route needs a destination and a nexthop")
+# Value checks as neutron-lib's validators make them (validate_ip_address, validate_subnet,
+# validate_hostroutes, validate_nameservers, validate_ip_pools, validate_fixed_ips), with
+# their messages, on the standard library's ipaddress: neutron-lib itself would bring
+# oslo.messaging, os-ken and pecan into the gateway for these few functions.
+
+def ip_address(name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        raise bad(name, value, f"'{str(value)[:50]}' is not a valid IP address")
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise bad(name, value, f"'{value[:50]}' is not a valid IP address") from None
     return value
+
+
+def subnet(name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        raise bad(name, value, f"'{str(value)[:50]}' is not a valid IP subnet")
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise bad(name, value, f"'{value[:50]}' is not a valid IP subnet") from None
+    return value
+
+
+def uuid_like(name: str, value: Any) -> Any:
+    if not isinstance(value, str) or not _UUID.match(value):
+        raise bad(name, value, f"'{str(value)[:50]}' is not a valid UUID")
+    return value
+
+
+def host_routes(name: str, value: Any) -> Any:
+    routes = dict_list("destination", "nexthop")(name, value)
+    seen = []
+    for route in routes:
+        if set(route) != {"destination", "nexthop"}:
+            raise bad(name, value, f"Invalid data format for hostroute: '{str(route)[:80]}'")
+        subnet(name, route["destination"])
+        ip_address(name, route["nexthop"])
+        if route in seen:
+            raise bad(name, value, f"Duplicate hostroute '{str(route)[:80]}'")
+        seen.append(route)
+    return routes
+
+
+def nameservers(name: str, value: Any) -> Any:
+    if not isinstance(value, list):
+        raise bad(name, value, f"'{str(value)[:50]}' is not a list")
+    for server in value:
+        if not isinstance(server, str):
+            raise bad(name, value, f"'{str(server)[:50]}' is not a valid nameserver")
+        try:
+            ipaddress.ip_address(server)
+        except ValueError:
+            raise bad(name, value, f"'{server[:50]}' is not a valid nameserver") from None
+    if len(set(value)) != len(value):
+        raise bad(name, value, "Duplicate nameserver")
+    return value
+
+
+def ip_pools(name: str, value: Any) -> Any:
+    pools = dict_list("start", "end")(name, value)
+    for pool in pools:
+        if set(pool) != {"start", "end"}:
+            raise bad(name, value, f"Invalid data format for IP pool: '{str(pool)[:80]}'")
+        ip_address(name, pool["start"])
+        ip_address(name, pool["end"])
+    return pools
+
+
+def fixed_ips(name: str, value: Any) -> Any:
+    items = dict_list("subnet_id", "ip_address")(name, value)
+    seen = set()
+    for item in items:
+        if not item:
+            raise bad(name, value, f"Invalid data format for fixed IP: '{item}'")
+        if "subnet_id" in item:
+            uuid_like(name, item["subnet_id"])
+        if "ip_address" in item:
+            ip_address(name, item["ip_address"])
+            if item["ip_address"] in seen:
+                raise bad(name, value, f"Duplicate IP address '{item['ip_address']}'")
+            seen.add(item["ip_address"])
+    return items
+
+
+def mac_address(name: str, value: Any) -> Any:
+    if not isinstance(value, str) or not _MAC.match(value):
+        raise bad(name, value, f"'{str(value)[:50]}' is not a valid MAC address")
+    return value
+
+
+def routes(name: str, value: Any) -> Any:
+    """A router's routes: {destination, nexthop} each, as host routes are checked."""
+    return host_routes(name, value)
 
 
 def string_or_int(name: str, value: Any) -> Any:
