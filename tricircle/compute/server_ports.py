@@ -49,9 +49,12 @@ def reserve(s: Session, ctx: RequestContext, az: str, networks: list,
             except errors.NotFound:
                 raise errors.BadRequest(f"Port id {item['port']} could not be found.") \
                     from None
-            if port.device_id:
+            db.lock(s, Port, port.id)  # two boots on one port: the second waits, then 409
+            s.refresh(port)
+            if port.device_id or port.device_owner.startswith("compute:"):
                 raise errors.Conflict(f"Port {port.id} is still in use.")
             _check_zone(s.get_one(Network, port.network_id), az)
+            port.device_owner = f"compute:{az}"  # taken for this boot until bound or freed
         else:
             try:
                 net = networking.get_network(s, ctx, item["uuid"])

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tricircle.core import errors, jobs, pods
+from tricircle.core import db, errors, jobs, pods
 from tricircle.core.context import RequestContext
 from tricircle.core.db.models import (
     IPAllocation,
@@ -180,6 +180,7 @@ def subnet_dict(sub: Subnet) -> dict:
 def create_subnet(s: Session, ctx: RequestContext, values: dict) -> Subnet:
     net = get_network(s, ctx, values["network_id"])
     owned(ctx, net.project_id, "create_subnet")
+    db.lock(s, Network, net.id)  # two overlapping subnets at once: the second waits, fails
     cidr = ipam.parse_cidr(values["cidr"])
     if cidr.version != values["ip_version"]:
         raise errors.BadRequest(f"Invalid input for operation: Cidr {cidr} does not match "

@@ -251,6 +251,7 @@ def _one_of(body: dict) -> tuple[str | None, str | None]:
 def add_interface(s: Session, ctx: RequestContext, router: Router, body: dict) -> dict:
     networking.owned(ctx, router.project_id, "add_router_interface")
     subnet_id, port_id = _one_of(body)
+    db.lock(s, Router, router.id)  # overlapping subnets added at once: one at a time
     if subnet_id and port_id:
         raise errors.BadRequest("Bad router request: Cannot specify both subnet-id and "
                                 "port-id.", kind="BadRequest")

@@ -186,6 +186,7 @@ def _ports(protocol: str | None, low: int | None, high: int | None) -> None:
 def create_rule(s: Session, ctx: RequestContext, values: dict) -> SecurityGroupRule:
     group = get_group(s, ctx, values["security_group_id"])
     networking.owned(ctx, group.project_id, "create_security_group_rule")
+    db.lock(s, SecurityGroup, group.id)  # the same rule twice at once: the second is a 409
     ethertype = {"ipv4": "IPv4", "ipv6": "IPv6"}.get(str(values["ethertype"]).lower())
     if ethertype is None:
         raise _bad(f"Invalid input for ethertype. Reason: {values['ethertype']} is not in "

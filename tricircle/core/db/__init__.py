@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,6 +51,14 @@ def transaction(url: str | None = None) -> Iterator[Session]:
     """One transaction: committed on success, rolled back on any error."""
     with session_maker(url).begin() as session:
         yield session
+
+
+def lock(session: Session, table: Any, row_id: str) -> None:
+    """Hold `row_id` of `table` until the transaction ends, so that a check made after
+    this (no overlapping subnet, no same rule, port free) still holds at commit: another
+    transaction locking the same row waits. A no-op UPDATE: PostgreSQL locks the row (as
+    SELECT ... FOR UPDATE would), SQLite takes its write lock (the one writer)."""
+    session.execute(update(table).where(table.id == row_id).values(id=table.id))
 
 
 def insert_ignore(session: Session, table: Any, values: dict) -> bool:
