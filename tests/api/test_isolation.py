@@ -176,3 +176,49 @@ def test_another_project_finds_nothing_and_changes_nothing(api) -> None:
     # The admin API: members see their own routings only, and no jobs.
     assert api("GET", "/v1.0/routings", as_="other")[1]["routings"] == []
     assert api("GET", "/v1.0/jobs", as_="other")[0] == 403
+
+
+def test_neutrons_guarded_attributes_go_through_policy(api) -> None:
+    """A shared network's users may make ports on it, but not choose their IP or MAC nor
+    make them a network service's; its owner may. The rules are oslo.policy's, so an
+    operator's policy file changes them."""
+    from oslo_policy import _parser  # noqa: PLC0415
+
+    from tricircle.core import policies  # noqa: PLC0415
+
+    make_pods(api)
+    shared = api("POST", f"{NET}/networks", {"network": {
+        "shared": True, "availability_zone_hints": ["az1"]}})[1]["network"]
+    sub = subnet(api, shared["id"], "10.11.0.0/24", as_="admin")
+    before = rows()
+    for extra, rule in (({"fixed_ips": [{"subnet_id": sub["id"], "ip_address": "10.11.0.9"}]},
+                         "create_port:fixed_ips:ip_address"),
+                        ({"mac_address": "fa:16:3e:00:00:09"}, "create_port:mac_address"),
+                        ({"device_owner": "network:router_interface"},
+                         "create_port:device_owner")):
+        status, body = api("POST", f"{NET}/ports", {"port": {"network_id": shared["id"],
+                                                             **extra}}, as_="demo")
+        assert (status, neutron_error(body)) == (403, "PolicyNotAuthorized"), extra
+        assert rule in body["NeutronError"]["message"]
+    assert rows() == before
+    port = api("POST", f"{NET}/ports", {"port": {"network_id": shared["id"],
+                                                 "device_owner": "compute:az1"}},
+               as_="demo")
+    assert port[0] == 201, port
+    status, body = api("PUT", f"{NET}/networks/{shared['id']}", {"network": {
+        "shared": False}}, as_="demo")
+    assert status in (403, 404)
+
+    own = network(api, ["az1"])
+    own_sub = subnet(api, own["id"], "10.12.0.0/24")
+    mac = {"network_id": own["id"], "mac_address": "fa:16:3e:00:00:0a",
+           "fixed_ips": [{"subnet_id": own_sub["id"], "ip_address": "10.12.0.9"}]}
+    enforcer = policies.get_enforcer()
+    saved = enforcer.rules["create_port:mac_address"]
+    enforcer.rules["create_port:mac_address"] = _parser.parse_rule("rule:admin_only")
+    try:
+        status, body = api("POST", f"{NET}/ports", {"port": mac}, as_="demo")
+        assert (status, neutron_error(body)) == (403, "PolicyNotAuthorized")
+    finally:
+        enforcer.rules["create_port:mac_address"] = saved
+    assert api("POST", f"{NET}/ports", {"port": mac}, as_="demo")[0] == 201

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tricircle.core import db, errors, jobs, pods
+from tricircle.core import db, errors, jobs, pods, policies
 from tricircle.core.context import RequestContext
 from tricircle.core.db.models import (
     IPAllocation,
@@ -32,13 +33,25 @@ def iso(value: dt.datetime) -> str:
 
 # -- visibility ---------------------------------------------------------------------------
 
-def visible(ctx: RequestContext, project_id: str, shared: bool = False) -> bool:
-    return ctx.is_admin or project_id == ctx.project_id or shared
+def target(project_id: str, net: Network | None = None, **extra: object) -> dict:
+    """What policy rules see of an object: its project and, if it lives on a network,
+    that network's project and whether it is shared (Neutron's targets)."""
+    out: dict = {"project_id": project_id, "tenant_id": project_id, **extra}
+    if net is not None:
+        out.update({"network:project_id": net.project_id, "network:tenant_id": net.project_id,
+                    "network:shared": net.shared})
+    return out
+
+
+def visible(ctx: RequestContext, action: str, project_id: str,
+            net: Network | None = None) -> bool:
+    """May the caller see it (get_<kind>)? If not, it does not exist for the caller."""
+    return policies.allowed(ctx, action, target(project_id, net))
 
 
 def get_network(s: Session, ctx: RequestContext, network_id: str) -> Network:
     net = s.get(Network, network_id)
-    if net is None or not visible(ctx, net.project_id, net.shared):
+    if net is None or not visible(ctx, "get_network", net.project_id, net):
         raise errors.NotFound(f"Network {network_id} could not be found.",
                               kind="NetworkNotFound")
     return net
@@ -46,8 +59,8 @@ def get_network(s: Session, ctx: RequestContext, network_id: str) -> Network:
 
 def get_subnet(s: Session, ctx: RequestContext, subnet_id: str) -> Subnet:
     sub = s.get(Subnet, subnet_id)
-    if sub is None or not visible(ctx, sub.project_id,
-                                  s.get(Network, sub.network_id).shared):
+    if sub is None or not visible(ctx, "get_subnet", sub.project_id,
+                                  s.get(Network, sub.network_id)):
         raise errors.NotFound(f"Subnet {subnet_id} could not be found.",
                               kind="SubnetNotFound")
     return sub
@@ -55,16 +68,18 @@ def get_subnet(s: Session, ctx: RequestContext, subnet_id: str) -> Subnet:
 
 def get_port(s: Session, ctx: RequestContext, port_id: str) -> Port:
     port = s.get(Port, port_id)
-    if port is None or not visible(ctx, port.project_id):
+    if port is None or not visible(ctx, "get_port", port.project_id,
+                                   s.get(Network, port.network_id)):
         raise errors.NotFound(f"Port {port_id} could not be found.", kind="PortNotFound")
     return port
 
 
-def owned(ctx: RequestContext, project_id: str, what: str) -> None:
-    """Changing an object takes its project or an admin; a shared network's other users
-    may see it but not change it."""
-    if not (ctx.is_admin or project_id == ctx.project_id):
-        raise errors.Forbidden(f"Policy doesn't allow {what} to be performed.",
+def owned(ctx: RequestContext, action: str, project_id: str, net: Network | None = None,
+          **extra: object) -> None:
+    """May the caller do `action` to it? Policy says (tricircle/core/policies/network.py);
+    Neutron's 403 if not."""
+    if not policies.allowed(ctx, action, target(project_id, net, **extra)):
+        raise errors.Forbidden(f"Policy doesn't allow {action} to be performed.",
                                kind="PolicyNotAuthorized")
 
 
@@ -105,17 +120,14 @@ def project_for(ctx: RequestContext, values: dict, what: str) -> str:
     project = values.pop("project_id", None) or values.pop("tenant_id", None) \
         or ctx.project_id
     values.pop("tenant_id", None)
-    if project != ctx.project_id and not ctx.is_admin:
-        raise errors.Forbidden(f"Policy doesn't allow {what} to be performed.",
-                               kind="PolicyNotAuthorized")
+    owned(ctx, what, project)  # create_<kind>: in another project, admins only
     return project
 
 
 def create_network(s: Session, ctx: RequestContext, values: dict) -> Network:
     project = project_for(ctx, values, "create_network")
-    if values.get("shared") and not ctx.is_admin:
-        raise errors.Forbidden("Policy doesn't allow create_network:shared to be "
-                               "performed.", kind="PolicyNotAuthorized")
+    if values.get("shared"):
+        owned(ctx, "create_network:shared", project)
     check_az_hints(s, values.get("availability_zone_hints") or [])
     net = Network(project_id=project, name=values["name"],
                   description=values["description"], admin_state_up=values["admin_state_up"],
@@ -129,8 +141,14 @@ def create_network(s: Session, ctx: RequestContext, values: dict) -> Network:
 def update(s: Session, ctx: RequestContext,
            obj: Network | Subnet | Port | Router | SecurityGroup, values: dict) -> None:
     """Change an object's attributes (already checked), as its project or an admin."""
-    what = f"update_{type(obj).__name__.lower()}"
-    owned(ctx, obj.project_id, what)
+    what = "update_" + re.sub(r"(?<!^)([A-Z])", r"_\1", type(obj).__name__).lower()
+    net = s.get(Network, obj.network_id) if isinstance(obj, Subnet | Port) else \
+        obj if isinstance(obj, Network) else None
+    owned(ctx, what, obj.project_id, net)
+    for attr in ("shared", "device_owner"):
+        if attr in values and policies.has_rule(f"{what}:{attr}"):
+            owned(ctx, f"{what}:{attr}", obj.project_id, net, network_device=str(
+                values.get("device_owner", "")).startswith("network:"))
     if isinstance(obj, Port) and {"device_id", "device_owner"} & set(values):
         router_port = s.get(RouterPort, obj.id)
         if router_port is not None and (
@@ -140,9 +158,6 @@ def update(s: Session, ctx: RequestContext,
                 f"Unable to complete operation on port {obj.id} for network "
                 f"{obj.network_id}. Port already has an attached device "
                 f"{router_port.router_id}.", kind="PortInUse")
-    if isinstance(obj, Network) and "shared" in values and not ctx.is_admin:
-        raise errors.Forbidden(f"Policy doesn't allow {what}:shared to be performed.",
-                               kind="PolicyNotAuthorized")
     for key, value in values.items():
         setattr(obj, key, value)
     obj.revision_number += 1
@@ -150,7 +165,7 @@ def update(s: Session, ctx: RequestContext,
 
 
 def delete_network(s: Session, ctx: RequestContext, net: Network) -> None:
-    owned(ctx, net.project_id, "delete_network")
+    owned(ctx, "delete_network", net.project_id, net)
     in_use = s.scalar(select(func.count()).select_from(Port)
                       .where(Port.network_id == net.id))
     if in_use:
@@ -179,7 +194,7 @@ def subnet_dict(sub: Subnet) -> dict:
 
 def create_subnet(s: Session, ctx: RequestContext, values: dict) -> Subnet:
     net = get_network(s, ctx, values["network_id"])
-    owned(ctx, net.project_id, "create_subnet")
+    owned(ctx, "create_subnet", net.project_id, net)
     db.lock(s, Network, net.id)  # two overlapping subnets at once: the second waits, fails
     cidr = ipam.parse_cidr(values["cidr"])
     if cidr.version != values["ip_version"]:
@@ -210,7 +225,7 @@ def create_subnet(s: Session, ctx: RequestContext, values: dict) -> Subnet:
 
 
 def delete_subnet(s: Session, ctx: RequestContext, sub: Subnet) -> None:
-    owned(ctx, sub.project_id, "delete_subnet")
+    owned(ctx, "delete_subnet", sub.project_id, s.get(Network, sub.network_id))
     if s.scalar(select(func.count()).select_from(IPAllocation)
                 .where(IPAllocation.subnet_id == sub.id)):
         raise errors.Conflict(f"Unable to complete operation on subnet {sub.id}: One or "
@@ -285,8 +300,16 @@ def _allocations(s: Session, net: Network, fixed_ips: list[dict] | None) -> list
 
 def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
     net = get_network(s, ctx, values["network_id"])
-    if not net.shared:
-        owned(ctx, net.project_id, "create_port")
+    project = ctx.project_id if not ctx.is_admin else \
+        (values.get("project_id") or values.get("tenant_id") or ctx.project_id)
+    owned(ctx, "create_port", project, net)
+    # Neutron's guarded attributes: a network service's device_owner, a chosen MAC or IP.
+    if str(values.get("device_owner") or "").startswith("network:"):
+        owned(ctx, "create_port:device_owner", project, net, network_device=True)
+    if values.get("mac_address"):
+        owned(ctx, "create_port:mac_address", project, net)
+    if any(isinstance(f, dict) and f.get("ip_address") for f in values.get("fixed_ips") or []):
+        owned(ctx, "create_port:fixed_ips:ip_address", project, net)
     mac = ipam.valid_mac(values["mac_address"]) if values.get("mac_address") else None
     taken = set(s.scalars(select(Port.mac_address).where(Port.network_id == net.id)))
     if mac in taken:
@@ -294,8 +317,7 @@ def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
                               f"address {mac} is in use.", kind="MacAddressInUse")
     while mac is None or mac in taken:
         mac = ipam.random_mac()
-    port = Port(network_id=net.id, project_id=ctx.project_id if not ctx.is_admin else
-                (values.get("project_id") or values.get("tenant_id") or ctx.project_id),
+    port = Port(network_id=net.id, project_id=project,
                 name=values["name"], description=values["description"], mac_address=mac,
                 admin_state_up=values["admin_state_up"], device_id=values["device_id"],
                 device_owner=values["device_owner"])
@@ -312,7 +334,7 @@ def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
 
 
 def delete_port(s: Session, ctx: RequestContext, port: Port) -> None:
-    owned(ctx, port.project_id, "delete_port")
+    owned(ctx, "delete_port", port.project_id, s.get(Network, port.network_id))
     if s.get(RouterPort, port.id) is not None:  # what the router API made, never a field
         raise errors.Conflict(f"Port {port.id} cannot be deleted directly via the port API: "
                               "has device owner network:router_interface.",

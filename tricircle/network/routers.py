@@ -37,7 +37,7 @@ SYNC_JOBS = ("setup_router", "configure_routes")
 
 def get_router(s: Session, ctx: RequestContext, router_id: str) -> Router:
     router = s.get(Router, router_id)
-    if router is None or not networking.visible(ctx, router.project_id):
+    if router is None or not networking.visible(ctx, "get_router", router.project_id):
         raise errors.NotFound(f"Router {router_id} could not be found",
                               kind="RouterNotFound")
     return router
@@ -166,7 +166,7 @@ def change_routes(s: Session, ctx: RequestContext, router: Router, routes: list[
 
 
 def delete_router(s: Session, ctx: RequestContext, router: Router) -> None:
-    networking.owned(ctx, router.project_id, "delete_router")
+    networking.owned(ctx, "delete_router", router.project_id)
     if interfaces(s, router.id):
         raise errors.Conflict(f"Router {router.id} still has ports", kind="RouterInUse")
     s.delete(router)
@@ -249,7 +249,7 @@ def _one_of(body: dict) -> tuple[str | None, str | None]:
 
 
 def add_interface(s: Session, ctx: RequestContext, router: Router, body: dict) -> dict:
-    networking.owned(ctx, router.project_id, "add_router_interface")
+    networking.owned(ctx, "add_router_interface", router.project_id)
     subnet_id, port_id = _one_of(body)
     db.lock(s, Router, router.id)  # overlapping subnets added at once: one at a time
     if subnet_id and port_id:
@@ -258,7 +258,7 @@ def add_interface(s: Session, ctx: RequestContext, router: Router, body: dict) -
     port = None
     if port_id:
         port = networking.get_port(s, ctx, port_id)
-        networking.owned(ctx, port.project_id, "add_router_interface")
+        networking.owned(ctx, "add_router_interface", port.project_id)
         if port.device_id or s.get(RouterPort, port.id) is not None:
             raise errors.Conflict(f"Unable to complete operation on port {port.id} for "
                                   f"network {port.network_id}. Port already has an "
@@ -270,7 +270,7 @@ def add_interface(s: Session, ctx: RequestContext, router: Router, body: dict) -
         sub = s.get_one(Subnet, ips[0].subnet_id)
     else:
         sub = networking.get_subnet(s, ctx, subnet_id)
-        networking.owned(ctx, sub.project_id, "add_router_interface")
+        networking.owned(ctx, "add_router_interface", sub.project_id)
         if not sub.gateway_ip:
             raise errors.BadRequest(f"Bad router request: Subnet {sub.id} for router "
                                     "interface must have a gateway IP.", kind="BadRequest")
@@ -310,7 +310,7 @@ def add_interface(s: Session, ctx: RequestContext, router: Router, body: dict) -
 
 
 def remove_interface(s: Session, ctx: RequestContext, router: Router, body: dict) -> dict:
-    networking.owned(ctx, router.project_id, "remove_router_interface")
+    networking.owned(ctx, "remove_router_interface", router.project_id)
     subnet_id, port_id = _one_of(body)
     found = interfaces(s, router.id)
     if port_id:

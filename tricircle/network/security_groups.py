@@ -89,7 +89,7 @@ def default_group(s: Session, project_id: str) -> SecurityGroup:
 
 def get_group(s: Session, ctx: RequestContext, group_id: str) -> SecurityGroup:
     group = s.get(SecurityGroup, group_id)
-    if group is None or not networking.visible(ctx, group.project_id):
+    if group is None or not networking.visible(ctx, "get_security_group", group.project_id):
         raise errors.NotFound(f"Security group {group_id} does not exist",
                               kind="SecurityGroupNotFound")
     return group
@@ -123,7 +123,7 @@ def update_group(s: Session, ctx: RequestContext, group: SecurityGroup, values: 
 
 
 def delete_group(s: Session, ctx: RequestContext, group: SecurityGroup) -> None:
-    networking.owned(ctx, group.project_id, "delete_security_group")
+    networking.owned(ctx, "delete_security_group", group.project_id)
     if group.default_for is not None and not ctx.is_admin:
         raise errors.Conflict("Insufficient rights for removing default security group.",
                               kind="SecurityGroupCannotRemoveDefault")
@@ -141,7 +141,8 @@ def delete_group(s: Session, ctx: RequestContext, group: SecurityGroup) -> None:
 
 def get_rule(s: Session, ctx: RequestContext, rule_id: str) -> SecurityGroupRule:
     rule = s.get(SecurityGroupRule, rule_id)
-    if rule is None or not networking.visible(ctx, rule.project_id):
+    if rule is None or not networking.visible(ctx, "get_security_group_rule",
+                                              rule.project_id):
         raise errors.NotFound(f"Security group rule {rule_id} does not exist",
                               kind="SecurityGroupRuleNotFound")
     return rule
@@ -185,7 +186,7 @@ def _ports(protocol: str | None, low: int | None, high: int | None) -> None:
 
 def create_rule(s: Session, ctx: RequestContext, values: dict) -> SecurityGroupRule:
     group = get_group(s, ctx, values["security_group_id"])
-    networking.owned(ctx, group.project_id, "create_security_group_rule")
+    networking.owned(ctx, "create_security_group_rule", group.project_id)
     db.lock(s, SecurityGroup, group.id)  # the same rule twice at once: the second is a 409
     ethertype = {"ipv4": "IPv4", "ipv6": "IPv6"}.get(str(values["ethertype"]).lower())
     if ethertype is None:
@@ -235,7 +236,7 @@ def _key(rule: SecurityGroupRule) -> tuple:
 
 
 def delete_rule(s: Session, ctx: RequestContext, rule: SecurityGroupRule) -> None:
-    networking.owned(ctx, rule.project_id, "delete_security_group_rule")
+    networking.owned(ctx, "delete_security_group_rule", rule.project_id)
     s.delete(rule)
     s.get_one(SecurityGroup, rule.security_group_id).revision_number += 1
     resync_groups(s, [rule.security_group_id])
