@@ -113,6 +113,8 @@ class FakePod:
                 del self.items[kind.key][item_id]
                 return Response(204 if kind.key == "server" else 202)
             if method == "PUT" and m.group(2) is None:
+                if not isinstance(body, dict) or not isinstance(body.get(kind.key), dict):
+                    return fault(400, f"Invalid input for field/attribute {kind.key}.")
                 item.update({k: v for k, v in body[kind.key].items() if k in ("name",)})
                 return Response(200, {kind.key: item})
             if method == "GET" and (item_id, m.group(2)) in self.extra:

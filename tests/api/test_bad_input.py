@@ -6,6 +6,7 @@ import pytest
 from tests.api.test_isolation import rows
 from tests.api.test_network_api import NET, net, neutron_error, subnet
 from tests.apiclient import make_pods
+from tests.conftest import both_databases
 
 UUID = "00000000-0000-4000-8000-000000000000"
 
@@ -58,3 +59,23 @@ def test_bad_subnet_values_are_400_before_any_lookup(api, extra: dict) -> None:
         "network_id": UUID, "ip_version": 4, "cidr": "10.1.0.0/24", **extra}}, as_="demo")
     assert (status, neutron_error(body)) == (400, "HTTPBadRequest"), (extra, body)
     assert rows() == before
+
+
+@both_databases
+@pytest.mark.parametrize(("method", "path", "raw"), [
+    ("GET", "/v1.0/routings?limit=0", None),  # found by the fuzzer: an IndexError
+    ("GET", f"{NET}/networks?name=%ff%fe", None),  # not UTF-8
+    ("GET", "/compute/v2.1/servers/%00", None),  # PostgreSQL refuses NUL in strings
+    ("GET", f"{NET}/networks?name=a%00b", None),
+    ("POST", f"{NET}/networks", b'{"network": {"name": "a\\u0000b"}}'),
+    ("POST", "/v1.0/pods", b'{"pod": {"pod_name": "\\u0000"}}'),
+])
+def test_what_the_fuzzer_found_is_a_4xx(api, method: str, path: str, raw: bytes | None,
+                                        ) -> None:
+    make_pods(api)
+    status, body = api(method, path, raw=raw, as_="admin")
+    assert status < 500
+    if "limit=0" in path:
+        assert status == 200 and body["routings"] == [] and "routings_links" not in body
+    else:
+        assert status in (400, 404), body

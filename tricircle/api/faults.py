@@ -55,6 +55,8 @@ class FaultWrapper:
             return req.get_response(self.app)
         except errors.TricircleError as err:
             return self.answer(err)
+        except UnicodeError:  # a query string or body that is not UTF-8 (webob decodes late)
+            return self.answer(errors.BadRequest("The request is not valid UTF-8."))
         except Exception:
             LOG.exception("Unexpected error serving %s %s", req.method, req.path)
             return self.answer(errors.TricircleError(

@@ -40,9 +40,9 @@ def page(session: Session, req: Request, query: Select, model: Any, *, key: str,
         query = query.where(or_(model.created_at < anchor.created_at,
                                 (model.created_at == anchor.created_at)
                                 & (model.id < anchor.id)))
-    rows = list(session.scalars(query.limit(limit + 1)))
+    rows = list(session.scalars(query.limit(limit + 1))) if limit else []
     links = []
-    if len(rows) > limit:
+    if limit and len(rows) > limit:  # limit=0: an empty page, as Nova answers
         rows = rows[:limit]
         params = {k: v for k, v in req.GET.items() if k != "marker"}
         params.update(marker=str(rows[-1].id), limit=str(limit))

@@ -41,6 +41,8 @@ class Request(webob.Request):
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as err:
             raise errors.BadRequest(f"Malformed JSON in request body: {err}") from err
+        if _has_nul(body):  # no database stores it (PostgreSQL refuses it): Neutron's 400
+            raise errors.BadRequest("The request body holds a NUL character.")
         if key is None:
             return body
         if not isinstance(body, dict) or key not in body:
@@ -72,6 +74,16 @@ class Route:
         self.public = public
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _traverses(path: str) -> bool:
     """A `.` or `..` segment, plain or percent-encoded once more: what is forwarded to a
     pod ({rest:path}) must stay below the object it names."""
@@ -89,6 +101,8 @@ class Router:
     def __call__(self, req: Request) -> webob.Response:
         if _traverses(req.path_info):
             raise errors.NotFound(f"The resource could not be found: {req.path_info[:200]}")
+        if "\x00" in req.path_info or "%00" in req.query_string:
+            raise errors.BadRequest("The request's URL holds a NUL character.")
         for route in self.routes:
             match = route.regex.match(req.path_info or "/")
             if not match:
