@@ -27,6 +27,7 @@ def write(pods: list[layout.Pod]) -> None:
     clouds = {
         "tricircle": _cloud("admin", layout.ADMIN_PASSWORD, "admin", layout.TOP_REGION),
         "tricircle-demo": _cloud("demo", layout.DEMO_PASSWORD, "demo", layout.TOP_REGION),
+        "tricircle-alt": _cloud("alt", layout.DEMO_PASSWORD, "alt", layout.TOP_REGION),
     }
     for p in pods:
         clouds[p.key] = _cloud("admin", layout.ADMIN_PASSWORD, "admin", p.region)

@@ -82,7 +82,7 @@ STAMP = layout.STATE / "keystone" / "registered.json"
 
 def register(pods: list[layout.Pod]) -> None:
     """Register everything once; the stamp (beside Keystone's data) skips it next time."""
-    want = json.dumps({"pods": [p.region for p in pods], "version": 1})
+    want = json.dumps({"pods": [p.region for p in pods], "version": 2})
     if STAMP.exists() and STAMP.read_text() == want:
         return
     register_shared(pods)
@@ -100,6 +100,8 @@ def register_shared(pods: list[layout.Pod]) -> None:
     for user in (*SERVICE_USERS, TRICIRCLE_USER):
         ks.user(user, layout.SERVICE_PASSWORD, service, ["admin", "service"])
     ks.user("demo", layout.DEMO_PASSWORD, demo, ["member"])
+    # A second project, for the isolation tests: what demo makes, alt must not reach.
+    ks.user("alt", layout.DEMO_PASSWORD, ks.project("alt"), ["member"])
     # Glance and Keystone are shared: every region's catalog names the same URLs.
     for region in (layout.TOP_REGION, *(p.region for p in pods)):
         ks.endpoint(region, "keystone", "identity", layout.KEYSTONE_URL)
