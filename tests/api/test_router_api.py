@@ -3,13 +3,15 @@ refused is refused before anything is made, and what is accepted is the top stat
 one queued job."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
 from tests.api.test_network_api import NET, neutron_error, subnet
 from tests.apiclient import make_pods
 from tricircle.core import db
-from tricircle.core.db.models import Bridge, BridgePort, Job, Port
+from tricircle.core.db.models import Bridge, BridgePort, Job, Port, utcnow
 
 
 def router(api, name: str = "r1", as_: str = "demo") -> dict:
@@ -178,3 +180,27 @@ def test_planning_a_routers_pods_never_binds_a_project(api) -> None:
         router_sync._plan(r["id"])
     with db.transaction() as s:
         assert s.scalars(select(PodBinding)).all() == []
+
+
+def test_a_router_whose_sync_failed_says_error(api) -> None:
+    from tricircle.core import jobs  # noqa: PLC0415
+
+    make_pods(api)
+    r = router(api)
+    sub = subnet(api, network(api, ["az1"])["id"], "10.13.0.0/24")
+    assert add(api, r["id"], subnet_id=sub["id"])[0] == 200
+    shown = api("GET", f"{NET}/routers/{r['id']}", as_="demo")[1]["router"]
+    assert shown["status"] == "ALLOCATING"
+    with db.transaction() as s:  # only the router's job is due (the flavor syncs later)
+        s.execute(Job.__table__.update().where(Job.type != "setup_router").values(
+            run_after=utcnow() + dt.timedelta(hours=1)))
+    job = jobs.claim("w", lease=30)
+    assert job.type == "setup_router" and job.resource["router_id"] == r["id"]
+    jobs.fail(job.id, "w", "PodUnavailable: Pod1 is down", max_attempts=1, delay=0)
+    assert api("GET", f"{NET}/routers/{r['id']}", as_="demo")[1]["router"]["status"] == \
+        "ERROR"
+    [failed] = api("GET", f"/v1.0/jobs?status=fail&resource_key={r['id']}")[1]["jobs"]
+    assert "Pod1 is down" in failed["last_error"]
+    assert api("PUT", f"/v1.0/jobs/{job.id}")[0] == 200  # an operator retries it
+    assert api("GET", f"{NET}/routers/{r['id']}", as_="demo")[1]["router"]["status"] == \
+        "ALLOCATING"

@@ -155,3 +155,22 @@ def test_worker_runs_retries_and_records(database: str) -> None:
         CONF.clear_override("backoff_base", "xjob")
 
 
+
+
+def test_a_projects_router_jobs_run_one_at_a_time(database: str) -> None:
+    """Two routers of one project share its bridge: their jobs take turns; another
+    project's router job runs beside them."""
+    with db.transaction() as s:
+        jobs.enqueue(s, "setup_router", {"router_id": "r1"}, project_id="p1")
+        jobs.enqueue(s, "configure_routes", {"router_id": "r2"}, project_id="p1")
+        jobs.enqueue(s, "setup_router", {"router_id": "r3"}, project_id="p2")
+    first = jobs.claim("w1", lease=30)
+    second = jobs.claim("w2", lease=30)
+    assert {first.project_id, second.project_id} == {"p1", "p2"}
+    assert jobs.claim("w3", lease=30) is None  # p1's other job waits for the lock
+    held = first if first.project_id == "p1" else second
+    jobs.fail(held.id, held.lease_owner, "pod down", max_attempts=5, delay=0)
+    third = jobs.claim("w3", lease=30)
+    assert third is not None and third.project_id == "p1" and third.id != held.id
+    jobs.finish(third.id, "w3")
+    assert jobs.claim("w1", lease=30).id == held.id  # the retry, once the lock is free

@@ -41,6 +41,17 @@ TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Jobs of these types hold "<lock>:<project>" while they run, so that one runs at a time
+# per project: a project's routers share its bridge network in every pod, and a router
+# torn down beside another being set up left that bridge half made.
+LOCKS: dict[str, str] = {"setup_router": "l3", "configure_routes": "l3"}
+
+
+def lock_key(job: Job) -> str | None:
+    lock = LOCKS.get(job.type)
+    return f"{lock}:{job.project_id}" if lock and job.project_id else None
+
+
 def declare(name: str, *key_fields: str) -> None:
     """A job type of a plugin ([xjob] handler_modules)."""
     TYPES[name] = key_fields
@@ -74,7 +85,7 @@ def enqueue(session: Session, job_type: str, resource: dict,
         "attempts": 0, "run_after": utcnow(), "created_at": utcnow(), "updated_at": utcnow()})
 
 
-def claim(owner: str, lease: float, limit: int = 10) -> Job | None:
+def claim(owner: str, lease: float, limit: int = 50) -> Job | None:
     """Take one due job for `owner`, leased for `lease` seconds; None if none is free."""
     now = utcnow()
     with db.transaction() as s:
@@ -86,12 +97,13 @@ def claim(owner: str, lease: float, limit: int = 10) -> Job | None:
             with db.transaction() as s:
                 taken = s.execute(update(Job).where(Job.id == job.id, Job.status == NEW).values(
                     status=RUNNING, queued_key=None, running_key=f"{job.type}:{job.resource_key}",
+                    lock_key=lock_key(job),
                     attempts=Job.attempts + 1, lease_owner=owner,
                     lease_expires=now + dt.timedelta(seconds=lease)))
                 if taken.rowcount == 1:
                     return s.get_one(Job, job.id)
         except IntegrityError:
-            continue  # the same work is running elsewhere: it waits its turn
+            continue  # the same work, or its lock, is held elsewhere: it waits its turn
     return None
 
 
@@ -106,7 +118,8 @@ def renew(job_id: str, owner: str, lease: float) -> bool:
 def finish(job_id: str, owner: str) -> None:
     with db.transaction() as s:
         s.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner).values(
-            status=SUCCESS, running_key=None, lease_owner=None, lease_expires=None,
+            status=SUCCESS, running_key=None, lock_key=None, lease_owner=None,
+            lease_expires=None,
             last_error=None))
 
 
@@ -117,7 +130,8 @@ def _requeue(job: Job, run_after: dt.datetime, error: str | None) -> None:
     try:
         with db.transaction() as s:
             s.execute(update(Job).where(*ours).values(
-                status=NEW, running_key=None, queued_key=f"{job.type}:{job.resource_key}",
+                status=NEW, running_key=None, lock_key=None,
+                queued_key=f"{job.type}:{job.resource_key}",
                 lease_owner=None, lease_expires=None, run_after=run_after,
                 last_error=error or job.last_error))
     except IntegrityError:
@@ -133,7 +147,8 @@ def fail(job_id: str, owner: str, error: str, max_attempts: int, delay: float) -
             return "LOST"
         if job.attempts >= max_attempts:
             s.execute(update(Job).where(Job.id == job_id).values(
-                status=FAIL, running_key=None, lease_owner=None, lease_expires=None,
+                status=FAIL, running_key=None, lock_key=None, lease_owner=None,
+                lease_expires=None,
                 last_error=error))
             return FAIL
     _requeue(job, utcnow() + dt.timedelta(seconds=delay), error)

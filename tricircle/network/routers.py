@@ -77,10 +77,17 @@ def pod_of_network(s: Session, project_id: str, net: Network, *, bind: bool = Tr
     return pod
 
 
-def _pending(s: Session, router_id: str) -> bool:
+def _status(s: Session, router_id: str) -> str:
+    """ALLOCATING while the pods are being brought in line with it, ERROR if that failed
+    for good (the job says why: /v1.0/jobs), else ACTIVE."""
     keys = [f"{t}:{router_id}" for t in SYNC_JOBS]
-    return bool(s.scalar(select(func.count()).select_from(Job).where(
-        Job.queued_key.in_(keys) | Job.running_key.in_(keys))))
+    if s.scalar(select(func.count()).select_from(Job).where(
+            Job.queued_key.in_(keys) | Job.running_key.in_(keys))):
+        return "ALLOCATING"
+    last = s.scalar(select(Job.status).where(Job.type.in_(SYNC_JOBS),
+                                             Job.resource_key == router_id)
+                    .order_by(Job.updated_at.desc()).limit(1))
+    return "ERROR" if last == jobs.FAIL else "ACTIVE"
 
 
 def router_dict(s: Session, router: Router) -> dict:
@@ -89,8 +96,7 @@ def router_dict(s: Session, router: Router) -> dict:
     return {"id": router.id, "name": router.name, "description": router.description,
             "tenant_id": router.project_id, "project_id": router.project_id,
             "admin_state_up": router.admin_state_up,
-            # ALLOCATING while the pods are being brought in line with it.
-            "status": "ALLOCATING" if _pending(s, router.id) else "ACTIVE",
+            "status": _status(s, router.id),
             "external_gateway_info": None, "routes": router.routes,
             "availability_zone_hints": [], "availability_zones": zones, "tags": [],
             "revision_number": router.revision_number,
@@ -98,12 +104,10 @@ def router_dict(s: Session, router: Router) -> dict:
             "updated_at": networking.iso(router.updated_at)}
 
 
-def sync(s: Session, router: Router | str) -> None:
-    """Queue the job that brings the pods in line with the router's top state."""
-    if isinstance(router, str):
-        jobs.enqueue(s, "setup_router", {"router_id": router})
-    else:
-        jobs.enqueue(s, "setup_router", {"router_id": router.id}, router.project_id)
+def sync(s: Session, router: Router) -> None:
+    """Queue the job that brings the pods in line with the router's top state (also
+    after it is deleted: the job tears its bottom routers down)."""
+    jobs.enqueue(s, "setup_router", {"router_id": router.id}, router.project_id)
 
 
 def create_router(s: Session, ctx: RequestContext, values: dict) -> Router:
@@ -170,7 +174,7 @@ def delete_router(s: Session, ctx: RequestContext, router: Router) -> None:
     if interfaces(s, router.id):
         raise errors.Conflict(f"Router {router.id} still has ports", kind="RouterInUse")
     s.delete(router)
-    sync(s, router.id)
+    sync(s, router)
 
 
 # -- the project's bridge ----------------------------------------------------------------

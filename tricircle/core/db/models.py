@@ -94,6 +94,8 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     queued_key: Mapped[str | None] = mapped_column(String(330), unique=True)
     running_key: Mapped[str | None] = mapped_column(String(330), unique=True)
+    # While running, the lock its type holds (jobs.LOCKS): one such job at a time.
+    lock_key: Mapped[str | None] = mapped_column(String(330), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     run_after: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     lease_owner: Mapped[str | None] = mapped_column(String(255))
