@@ -174,3 +174,28 @@ def test_a_projects_router_jobs_run_one_at_a_time(database: str) -> None:
     assert third is not None and third.project_id == "p1" and third.id != held.id
     jobs.finish(third.id, "w3")
     assert jobs.claim("w1", lease=30).id == held.id  # the retry, once the lock is free
+
+
+def test_periodic_work_has_a_worker_of_its_own(database: str) -> None:
+    with db.transaction() as s:
+        jobs.enqueue(s, "audit_pod", {"pod_id": "p1"})
+    enqueue("user-work")
+    user = jobs.claim("w1", lease=30, periodic=False)
+    assert user.type == "test_record"
+    assert jobs.claim("w2", lease=30, periodic=False) is None  # an audit is not theirs
+    assert jobs.claim("w3", lease=30, periodic=True).type == "audit_pod"
+
+
+def test_finished_jobs_are_purged_after_keep_finished(database: str) -> None:
+    enqueue("old")
+    enqueue("failed")
+    enqueue("new")
+    for key, ok in (("old", True), ("failed", False)):
+        job = next(j for j in all_jobs() if j.resource_key == key)
+        with db.transaction() as s:
+            s.execute(update(Job).where(Job.id == job.id).values(
+                status=jobs.SUCCESS if ok else jobs.FAIL, queued_key=None,
+                updated_at=jobs.utcnow() - jobs.dt.timedelta(days=8)))
+    assert jobs.purge(7 * 86400) == 1
+    assert sorted(j.resource_key for j in all_jobs()) == ["failed", "new"]
+    assert jobs.purge(0) == 0

@@ -70,6 +70,9 @@ xjob_opts = [
                       "with a top id that nothing at the top stands for); 0: never."),
     cfg.FloatOpt("audit_min_age", default=600.0, min=0,
                  help="The audit leaves bottom objects younger than this (seconds)."),
+    cfg.FloatOpt("keep_finished", default=7 * 86400.0, min=0,
+                 help="Seconds a finished (SUCCESS) job is kept for operators to see; 0: "
+                      "forever. FAIL jobs stay until an admin redoes or deletes them."),
     cfg.ListOpt("handler_modules", default=[],
                 help="Extra Python modules whose job handlers the workers load."),
 ]

@@ -47,6 +47,10 @@ TYPES: dict[str, tuple[str, ...]] = {
 LOCKS: dict[str, str] = {"setup_router": "l3", "configure_routes": "l3"}
 
 
+# Periodic work (audits) runs on a worker of its own: user work never waits behind it.
+PERIODIC: frozenset[str] = frozenset({"audit_pod"})
+
+
 def lock_key(job: Job) -> str | None:
     lock = LOCKS.get(job.type)
     return f"{lock}:{job.project_id}" if lock and job.project_id else None
@@ -85,13 +89,17 @@ def enqueue(session: Session, job_type: str, resource: dict,
         "attempts": 0, "run_after": utcnow(), "created_at": utcnow(), "updated_at": utcnow()})
 
 
-def claim(owner: str, lease: float, limit: int = 50) -> Job | None:
-    """Take one due job for `owner`, leased for `lease` seconds; None if none is free."""
+def claim(owner: str, lease: float, limit: int = 50,
+          periodic: bool | None = None) -> Job | None:
+    """Take one due job for `owner`, leased for `lease` seconds; None if none is free.
+    `periodic`: only PERIODIC types (True), only the others (False), any (None)."""
     now = utcnow()
+    query = select(Job).where(Job.status == NEW, Job.run_after <= now)
+    if periodic is not None:
+        kinds = Job.type.in_(PERIODIC)
+        query = query.where(kinds if periodic else ~kinds)
     with db.transaction() as s:
-        candidates = list(s.scalars(
-            select(Job).where(Job.status == NEW, Job.run_after <= now)
-            .order_by(Job.run_after).limit(limit)))
+        candidates = list(s.scalars(query.order_by(Job.run_after).limit(limit)))
     for job in candidates:
         try:
             with db.transaction() as s:
@@ -153,6 +161,16 @@ def fail(job_id: str, owner: str, error: str, max_attempts: int, delay: float) -
             return FAIL
     _requeue(job, utcnow() + dt.timedelta(seconds=delay), error)
     return NEW
+
+
+def purge(keep_seconds: float) -> int:
+    """Delete SUCCESS jobs finished more than `keep_seconds` ago. How many."""
+    if not keep_seconds:
+        return 0
+    with db.transaction() as s:
+        return s.execute(Job.__table__.delete().where(
+            Job.status == SUCCESS,
+            Job.updated_at < utcnow() - dt.timedelta(seconds=keep_seconds))).rowcount
 
 
 def sweep() -> int:

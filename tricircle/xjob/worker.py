@@ -34,15 +34,19 @@ def backoff(attempts: int, conf: cfg.ConfigOpts = CONF) -> float:
 
 
 class Worker:
-    def __init__(self, conf: cfg.ConfigOpts = CONF, name: str | None = None) -> None:
+    """`periodic`: take only periodic jobs (True), only user work (False), or any."""
+
+    def __init__(self, conf: cfg.ConfigOpts = CONF, name: str | None = None,
+                 periodic: bool | None = None) -> None:
         self.conf = conf
+        self.periodic = periodic
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()
 
     def run_once(self) -> bool:
         """Claim and run one job; False if none was due."""
         lease = self.conf.xjob.lease_seconds
-        job = jobs.claim(self.owner, lease)
+        job = jobs.claim(self.owner, lease, periodic=self.periodic)
         if job is None:
             return False
         LOG.info("Running job %s %s %s (attempt %d)", job.id, job.type, job.resource,
@@ -88,6 +92,8 @@ class Worker:
             try:
                 if n := jobs.sweep():
                     LOG.warning("Re-queued %d jobs whose lease expired", n)
+                if n := jobs.purge(self.conf.xjob.keep_finished):
+                    LOG.info("Purged %d finished jobs", n)
                 interval = self.conf.xjob.audit_interval
                 if interval and time.monotonic() - last_audit >= interval:
                     last_audit = time.monotonic()
@@ -108,10 +114,12 @@ def serve(conf: cfg.ConfigOpts = CONF) -> threading.Event:
     """Start the worker threads and the sweeper; set the returned event to stop them."""
     load_handlers(conf)
     stop = threading.Event()
-    workers = [Worker(conf) for _ in range(conf.xjob.workers)]
+    # User work on `workers` threads; periodic work (audits) on one thread of its own.
+    workers = [Worker(conf, periodic=False) for _ in range(conf.xjob.workers)]
+    workers.append(Worker(conf, periodic=True))
     for w in workers:
         w.stopping = stop
         threading.Thread(target=w.loop, name=f"xjob-{w.owner}", daemon=True).start()
     threading.Thread(target=workers[0].sweep_loop, name="xjob-sweep", daemon=True).start()
-    LOG.info("tricircle-xjob: %d workers", len(workers))
+    LOG.info("tricircle-xjob: %d workers and one for periodic work", len(workers) - 1)
     return stop
