@@ -93,10 +93,17 @@ def subnet(name: str, value: Any) -> Any:
     return value
 
 
-def uuid_like(name: str, value: Any) -> Any:
-    if not isinstance(value, str) or not _UUID.match(value):
-        raise bad(name, value, f"'{str(value)[:50]}' is not a valid UUID")
-    return value
+def matching(regex: re.Pattern, what: str) -> Check:
+    """A string that `regex` matches, else "'<value>' is not a valid <what>"."""
+    def check(name: str, value: Any) -> Any:
+        if not isinstance(value, str) or not regex.match(value):
+            raise bad(name, value, f"'{str(value)[:50]}' is not a valid {what}")
+        return value
+    return check
+
+
+uuid_like = matching(_UUID, "UUID")
+mac_address = matching(_MAC, "MAC address")
 
 
 def host_routes(name: str, value: Any) -> Any:
@@ -152,12 +159,6 @@ def fixed_ips(name: str, value: Any) -> Any:
                 raise bad(name, value, f"Duplicate IP address '{item['ip_address']}'")
             seen.add(item["ip_address"])
     return items
-
-
-def mac_address(name: str, value: Any) -> Any:
-    if not isinstance(value, str) or not _MAC.match(value):
-        raise bad(name, value, f"'{str(value)[:50]}' is not a valid MAC address")
-    return value
 
 
 def routes(name: str, value: Any) -> Any:
