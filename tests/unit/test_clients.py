@@ -147,3 +147,23 @@ def test_get_json_gets_again_on_a_connection_the_pod_dropped() -> None:
     down = _Clients(f"http://127.0.0.1:{port}/v2.1")
     with pytest.raises(errors.PodUnavailable):
         down.get_json(None, "P", "compute", "/servers")
+
+
+def test_get_json_after_a_pod_restart_with_several_kept_connections() -> None:
+    """A pod restarted: every connection kept for it is stale, not only the first (two
+    stale ones in a row were a 500 in a merged list)."""
+    pod = _Pod({"/v2.1/servers": (200, {"servers": []})}, drop_idle=True)
+    pc = _Clients(f"http://127.0.0.1:{pod.server_port}/v2.1")
+    host, port = "127.0.0.1", pod.server_port
+    stale = []
+    for _ in range(3):  # connections the pod has closed since, still idle on our side
+        conn = clients.http.client.HTTPConnection(host, port, timeout=5)
+        conn.request("GET", "/v2.1/servers")
+        conn.getresponse().read()
+        stale.append(conn)
+    for conn in stale:
+        pc.connections.give(host, port, conn)
+    assert pc.get_json(None, "P", "compute", "/servers") == {"servers": []}
+    assert not {id(c) for c in stale} & {id(c) for c in pc.connections.idle[host, port]}
+    pod.shutdown()
+    pod.server_close()

@@ -6,6 +6,7 @@ behind instead of making a second.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tricircle.core import clients, errors, routing
@@ -70,6 +71,27 @@ def delete(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: 
         if next(iter(listed.json().values())):
             raise errors.Conflict(f"{pod.pod_name} answered 404 deleting {resource_type} "
                                   f"{bottom_id}, yet lists it.")
+
+
+def ensure_complete(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str,
+                    *, project_id: str, body: dict, admin: bool = False,
+                    complete: Callable[[dict], bool] = lambda item: True) -> str:
+    """`ensure`, then the object read back (a list by id: see `delete`): one gone behind
+    our back, or incomplete (a subnet on another network, a port without its address),
+    is made again rather than trusted."""
+    bottom_id = ensure(ctx, pod, resource_type, top_id, project_id=project_id, body=body,
+                       admin=admin)
+    a = api(resource_type)
+    listed = clients.get().request(ctx, pod.pod_name, a.service_type, "GET", a.path,
+                                   params={"id": bottom_id}, admin=admin).json()
+    items = next(iter(listed.values()))
+    if items and complete(items[0]):
+        return bottom_id
+    if items:
+        delete(ctx, pod, resource_type, bottom_id, admin)
+    routing.forget(top_id, pod.pod_id, resource_type)
+    return ensure(ctx, pod, resource_type, top_id, project_id=project_id, body=body,
+                  admin=admin)
 
 
 def ensure(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str, *,

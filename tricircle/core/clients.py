@@ -81,6 +81,13 @@ class _Connections:
                 return idle.pop(), False
         return http.client.HTTPConnection(host, port, timeout=self.timeout), True
 
+    def drop(self, host: str, port: int) -> None:
+        """Close every idle connection to host:port."""
+        with self.lock:
+            idle = self.idle.pop((host, port), [])
+        for conn in idle:
+            conn.close()
+
     def give(self, host: str, port: int, conn: http.client.HTTPConnection) -> None:
         with self.lock:
             idle = self.idle.setdefault((host, port), [])
@@ -229,7 +236,10 @@ class PodClients:
                 content = resp.read()
             except (http.client.HTTPException, OSError) as err:
                 conn.close()
-                if not new:  # a kept-alive connection the pod closed: GET again
+                if not new:
+                    # A kept-alive connection the pod closed (it restarted): the others
+                    # kept for it are stale too. GET again on a new one.
+                    self.connections.drop(host, port)
                     continue
                 self.forget_endpoints()
                 raise errors.PodUnavailable(region, f"GET {path}: {err}") from err

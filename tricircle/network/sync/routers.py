@@ -103,20 +103,25 @@ def _bridge_objects(ctx: RequestContext, pod: Pod, project: str, bridge: Bridge,
                     bport: BridgePort) -> str:
     """The project's bridge network and subnet in the pod and the router's bridge port
     on it; the port's id."""
-    b_net = bottom.ensure(ctx, pod, "bridge_network", bridge.id, project_id=project,
-                          admin=True, body={
-                              "project_id": project, "provider:network_type": "vlan",
-                              "provider:physical_network": bridge.physical_network,
-                              "provider:segmentation_id": bridge.vlan})
-    b_sub = bottom.ensure(ctx, pod, "bridge_subnet", bridge.id, project_id=project,
-                          admin=True, body={
-                              "project_id": project, "network_id": b_net, "ip_version": 4,
-                              "cidr": bridge.cidr, "gateway_ip": None,
-                              "enable_dhcp": False})
-    return bottom.ensure(ctx, pod, "bridge_port", bport.id, project_id=project, admin=True,
-                         body={"project_id": project, "network_id": b_net,
-                               "fixed_ips": [{"subnet_id": b_sub,
-                                              "ip_address": bport.ip_address}]})
+    # Each read back and remade if gone or incomplete: a bridge left half made (a network
+    # without its subnet, a port without its address) must not break every later router.
+    b_net = bottom.ensure_complete(ctx, pod, "bridge_network", bridge.id, project_id=project,
+                                   admin=True, body={
+                                       "project_id": project, "provider:network_type": "vlan",
+                                       "provider:physical_network": bridge.physical_network,
+                                       "provider:segmentation_id": bridge.vlan})
+    b_sub = bottom.ensure_complete(ctx, pod, "bridge_subnet", bridge.id, project_id=project,
+                                   admin=True, body={
+                                       "project_id": project, "network_id": b_net,
+                                       "ip_version": 4, "cidr": bridge.cidr,
+                                       "gateway_ip": None, "enable_dhcp": False},
+                                   complete=lambda sub: sub["network_id"] == b_net)
+    return bottom.ensure_complete(
+        ctx, pod, "bridge_port", bport.id, project_id=project, admin=True,
+        body={"project_id": project, "network_id": b_net,
+              "fixed_ips": [{"subnet_id": b_sub, "ip_address": bport.ip_address}]},
+        complete=lambda port: [(ip["subnet_id"], ip["ip_address"]) for ip in
+                               port["fixed_ips"]] == [(b_sub, bport.ip_address)])
 
 
 def _drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
