@@ -73,24 +73,22 @@ def dict_list(*keys: str) -> Check:
 # their messages, on the standard library's ipaddress: neutron-lib itself would bring
 # oslo.messaging, os-ken and pecan into the gateway for these few functions.
 
-def ip_address(name: str, value: Any) -> Any:
-    if not isinstance(value, str):
-        raise bad(name, value, f"'{str(value)[:50]}' is not a valid IP address")
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        raise bad(name, value, f"'{value[:50]}' is not a valid IP address") from None
-    return value
+def parsed(parse: Callable[[str], Any], what: str) -> Check:
+    """A string `parse` accepts, else "'<value>' is not a valid <what>"."""
+    def check(name: str, value: Any) -> Any:
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            parse(value)
+        except ValueError:
+            raise bad(name, value, f"'{str(value)[:50]}' is not a valid {what}") from None
+        return value
+    return check
 
 
-def subnet(name: str, value: Any) -> Any:
-    if not isinstance(value, str):
-        raise bad(name, value, f"'{str(value)[:50]}' is not a valid IP subnet")
-    try:
-        ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        raise bad(name, value, f"'{value[:50]}' is not a valid IP subnet") from None
-    return value
+ip_address = parsed(ipaddress.ip_address, "IP address")
+subnet = parsed(lambda v: ipaddress.ip_network(v, strict=False), "IP subnet")
+_nameserver = parsed(ipaddress.ip_address, "nameserver")
 
 
 def matching(regex: re.Pattern, what: str) -> Check:
@@ -124,12 +122,7 @@ def nameservers(name: str, value: Any) -> Any:
     if not isinstance(value, list):
         raise bad(name, value, f"'{str(value)[:50]}' is not a list")
     for server in value:
-        if not isinstance(server, str):
-            raise bad(name, value, f"'{str(server)[:50]}' is not a valid nameserver")
-        try:
-            ipaddress.ip_address(server)
-        except ValueError:
-            raise bad(name, value, f"'{server[:50]}' is not a valid nameserver") from None
+        _nameserver(name, server)
     if len(set(value)) != len(value):
         raise bad(name, value, "Duplicate nameserver")
     return value
