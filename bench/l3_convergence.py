@@ -214,7 +214,9 @@ def testbed_rounds(rounds: int) -> None:
             demo.network.add_interface_to_router(router, subnet=subs[1].id)
             made.append(lambda router=router, sub=subs[1]:
                         demo.network.remove_interface_from_router(router, subnet=sub.id))
-            while demo.network.get_router(router.id).status != "ACTIVE":
+            while (status := demo.network.get_router(router.id).status) != "ACTIVE":
+                if status == "ERROR":  # a job FAILed: not converged (see /v1.0/jobs)
+                    raise SystemExit(f"round {r}: router {router.id} is ERROR")
                 time.sleep(0.1)
             times.append(time.perf_counter() - t)
             print(json.dumps({"round": r, "converged_s": round(times[-1], 2)}), flush=True)
