@@ -68,6 +68,10 @@ def start_wsgi(name: str, app: str, port: int, workdir: Path, *,
         f"threads = {threads}\n"
         "timeout = 300\n"
         "graceful_timeout = 5\n"
+        # gunicorn closes an idle kept-alive connection after 2 s by default: a client
+        # reusing it at that moment got "connection reset" (a flaky test). Clients close
+        # theirs first this way.
+        "keepalive = 75\n"
         # One control socket path is shared by every gunicorn on the machine.
         "control_socket_disable = True\n"
     )

@@ -201,6 +201,22 @@ def test_a_half_made_bridge_in_a_pod_is_made_again(cloud: Callable, unique: str,
     assert port.fixed_ips[0]["subnet_id"] == again.bridge_subnet.id
 
 
+def test_a_routers_admin_state_reaches_its_bottom_routers(cloud: Callable, unique: str,
+                                                          cleanup: Callable) -> None:
+    top = cloud("tricircle-demo")
+    _, sub1 = make_net(top, f"{unique}-1", "az1", "10.0.31.0/24", cleanup)
+    _, sub2 = make_net(top, f"{unique}-2", "az2", "10.0.32.0/24", cleanup)
+    router = make_router(top, unique, cleanup)
+    top.network.add_interface_to_router(router, subnet=sub1.id)
+    top.network.add_interface_to_router(router, subnet=sub2.id)
+    converged(cloud, router.id)
+    for state in (False, True):
+        top.network.update_router(router, admin_state_up=state)
+        converged(cloud, router.id)
+        assert [bottom(cloud, p, router.id).router.is_admin_state_up for p in PODS] == [
+            state, state]
+
+
 def test_a_network_without_az_hint_is_refused_and_nothing_is_made(
         cloud: Callable, unique: str, cleanup: Callable) -> None:
     top = cloud("tricircle-demo")

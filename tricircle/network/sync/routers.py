@@ -152,6 +152,10 @@ def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
     b_router = bottom.ensure(ctx, pod, "router", router.id, project_id=project, admin=True,
                              body={"project_id": project,
                                    "admin_state_up": router.admin_state_up})
+    shown = _call(ctx, pod, "GET", f"/v2.0/routers/{b_router}")["router"]
+    if shown["admin_state_up"] != router.admin_state_up:  # changed at the top since
+        _call(ctx, pod, "PUT", f"/v2.0/routers/{b_router}",
+              json={"router": {"admin_state_up": router.admin_state_up}})
     ports = _router_ports(ctx, pod, b_router)
     attached = {p["id"] for p in ports}
     keep = set()
