@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -49,29 +50,44 @@ def visible(ctx: RequestContext, action: str, project_id: str,
     return policies.allowed(ctx, action, target(project_id, net))
 
 
+def network_of(s: Session, obj: object) -> Network | None:
+    """The network an object lives on (itself for a network), for policy targets."""
+    if isinstance(obj, Network):
+        return obj
+    if isinstance(obj, Subnet | Port):
+        return s.get(Network, obj.network_id)
+    return None
+
+
+def found(s: Session, ctx: RequestContext, model: type, obj_id: str, *, action: str,
+          missing: errors.NotFound) -> Any:
+    """Row `obj_id` of `model` if policy lets the caller see it (`action`: get_<kind>);
+    else `missing`: what the caller may not see does not exist, as in Neutron."""
+    obj = s.get(model, obj_id)
+    if obj is None or not visible(ctx, action, obj.project_id, network_of(s, obj)):
+        raise missing
+    return obj
+
+
 def get_network(s: Session, ctx: RequestContext, network_id: str) -> Network:
-    net = s.get(Network, network_id)
-    if net is None or not visible(ctx, "get_network", net.project_id, net):
-        raise errors.NotFound(f"Network {network_id} could not be found.",
-                              kind="NetworkNotFound")
-    return net
+    return found(
+        s, ctx, Network, network_id, action="get_network",
+        missing=errors.NotFound(f"Network {network_id} could not be found.",
+                                kind="NetworkNotFound"))
 
 
 def get_subnet(s: Session, ctx: RequestContext, subnet_id: str) -> Subnet:
-    sub = s.get(Subnet, subnet_id)
-    if sub is None or not visible(ctx, "get_subnet", sub.project_id,
-                                  s.get(Network, sub.network_id)):
-        raise errors.NotFound(f"Subnet {subnet_id} could not be found.",
-                              kind="SubnetNotFound")
-    return sub
+    return found(
+        s, ctx, Subnet, subnet_id, action="get_subnet",
+        missing=errors.NotFound(f"Subnet {subnet_id} could not be found.",
+                                kind="SubnetNotFound"))
 
 
 def get_port(s: Session, ctx: RequestContext, port_id: str) -> Port:
-    port = s.get(Port, port_id)
-    if port is None or not visible(ctx, "get_port", port.project_id,
-                                   s.get(Network, port.network_id)):
-        raise errors.NotFound(f"Port {port_id} could not be found.", kind="PortNotFound")
-    return port
+    return found(
+        s, ctx, Port, port_id, action="get_port",
+        missing=errors.NotFound(f"Port {port_id} could not be found.",
+                                kind="PortNotFound"))
 
 
 def owned(ctx: RequestContext, action: str, project_id: str, net: Network | None = None,
@@ -142,8 +158,7 @@ def update(s: Session, ctx: RequestContext,
            obj: Network | Subnet | Port | Router | SecurityGroup, values: dict) -> None:
     """Change an object's attributes (already checked), as its project or an admin."""
     what = "update_" + re.sub(r"(?<!^)([A-Z])", r"_\1", type(obj).__name__).lower()
-    net = s.get(Network, obj.network_id) if isinstance(obj, Subnet | Port) else \
-        obj if isinstance(obj, Network) else None
+    net = network_of(s, obj)
     owned(ctx, what, obj.project_id, net)
     for attr in ("shared", "device_owner"):
         if attr in values and policies.has_rule(f"{what}:{attr}"):

@@ -36,11 +36,10 @@ SYNC_JOBS = ("setup_router", "configure_routes")
 
 
 def get_router(s: Session, ctx: RequestContext, router_id: str) -> Router:
-    router = s.get(Router, router_id)
-    if router is None or not networking.visible(ctx, "get_router", router.project_id):
-        raise errors.NotFound(f"Router {router_id} could not be found",
-                              kind="RouterNotFound")
-    return router
+    return networking.found(
+        s, ctx, Router, router_id, action="get_router",
+        missing=errors.NotFound(f"Router {router_id} could not be found",
+                                kind="RouterNotFound"))
 
 
 def interfaces(s: Session, router_id: str) -> list[tuple[Port, IPAllocation, Subnet, Network]]:

@@ -88,11 +88,10 @@ def default_group(s: Session, project_id: str) -> SecurityGroup:
 
 
 def get_group(s: Session, ctx: RequestContext, group_id: str) -> SecurityGroup:
-    group = s.get(SecurityGroup, group_id)
-    if group is None or not networking.visible(ctx, "get_security_group", group.project_id):
-        raise errors.NotFound(f"Security group {group_id} does not exist",
-                              kind="SecurityGroupNotFound")
-    return group
+    return networking.found(
+        s, ctx, SecurityGroup, group_id, action="get_security_group",
+        missing=errors.NotFound(f"Security group {group_id} does not exist",
+                                kind="SecurityGroupNotFound"))
 
 
 def create_group(s: Session, ctx: RequestContext, values: dict) -> SecurityGroup:
@@ -140,12 +139,10 @@ def delete_group(s: Session, ctx: RequestContext, group: SecurityGroup) -> None:
 # -- rules --------------------------------------------------------------------------------
 
 def get_rule(s: Session, ctx: RequestContext, rule_id: str) -> SecurityGroupRule:
-    rule = s.get(SecurityGroupRule, rule_id)
-    if rule is None or not networking.visible(ctx, "get_security_group_rule",
-                                              rule.project_id):
-        raise errors.NotFound(f"Security group rule {rule_id} does not exist",
-                              kind="SecurityGroupRuleNotFound")
-    return rule
+    return networking.found(
+        s, ctx, SecurityGroupRule, rule_id, action="get_security_group_rule",
+        missing=errors.NotFound(f"Security group rule {rule_id} does not exist",
+                                kind="SecurityGroupRuleNotFound"))
 
 
 def _protocol(value: str | int | None) -> str | None:
