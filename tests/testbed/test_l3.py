@@ -185,6 +185,10 @@ def test_a_half_made_bridge_in_a_pod_is_made_again(cloud: Callable, unique: str,
     b2 = bottom(cloud, "pod2", first.id)
     pod2 = cloud("pod2").network
     [bridge_port] = [p for p in b2.ports.values() if p.network_id == b2.bridge_net.id]
+    # The project's bridge is shared: wait until an earlier test's router has left Pod2.
+    wait_for("this router's bridge port alone on the bridge", lambda: [
+        p.id for p in pod2.ports(network_id=b2.bridge_net.id)
+        if not p.device_owner.startswith("network:dhcp")] == [bridge_port.id], timeout=90)
     pod2.update_router(b2.router, routes=[])  # Neutron keeps an interface a route needs
     pod2.remove_interface_from_router(b2.router, port_id=bridge_port.id)
     pod2.delete_port(bridge_port)
