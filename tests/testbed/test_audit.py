@@ -1,5 +1,6 @@
 """The leak audit against a real pod and the testbed's own Tricircle database: objects
-named with a top id that nothing at the top stands for are removed, and only those."""
+with our mark, named with a top id that nothing at the top stands for, are removed, and
+only those: an unmarked one named like ours survives."""
 from __future__ import annotations
 
 import uuid
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tricircle.core import db
+from tricircle.core import bottom, db
 from tricircle.core.context import admin_context
 from tricircle.core.db.models import Pod
 from tricircle.network.sync import audit
@@ -27,8 +28,13 @@ def test_the_audit_removes_orphans_and_only_them(tricircle_conf: Path,
     lost_router = pod1.create_router(name=str(uuid.uuid4()))
     cleanup(lambda: pod1.delete_router(lost_router, ignore_missing=True))
     pod1.add_interface_to_router(lost_router, subnet_id=sub.id)
+    for lost in (lost_net, lost_router):  # what a crash after create could leave
+        pod1.set_tags(lost, [bottom.MARKER])
     users = pod1.create_network(name="made-in-the-pod")  # not named with an id: not ours
     cleanup(lambda: pod1.delete_network(users, ignore_missing=True))
+    # Named like ours, but without our mark: another tool's, never deleted.
+    unmarked = pod1.create_network(name=str(uuid.uuid4()))
+    cleanup(lambda: pod1.delete_network(unmarked, ignore_missing=True))
 
     with db.transaction() as s:
         pod_id = s.scalar(select(Pod.pod_id).where(Pod.pod_name == "Pod1"))
@@ -37,3 +43,4 @@ def test_the_audit_removes_orphans_and_only_them(tricircle_conf: Path,
     assert pod1.find_router(lost_router.id) is None
     assert pod1.find_network(lost_net.id) is None
     assert pod1.find_network(users.id) is not None
+    assert pod1.find_network(unmarked.id) is not None

@@ -2,7 +2,8 @@
 
 Every bottom object Tricircle makes is named with the top id it stands for, so that
 `ensure` (the routing table's protocol, tricircle/routing.py) can find one a crash left
-behind instead of making a second.
+behind instead of making a second, and carries the tag MARKER: pods are clouds other
+tools use too, and the leak audit only ever removes what carries our mark.
 """
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ APIS = {
 }
 
 
+# Neutron (29) takes `tags` in a POST for ports only: the others are tagged just after.
+MARKER = "tricircle"
+
+
 def api(resource_type: str) -> Api:
     try:
         return APIS[resource_type]
@@ -52,9 +57,23 @@ def find(ctx: RequestContext | None, pod: Pod, resource_type: str, name: str,
 def create(ctx: RequestContext | None, pod: Pod, resource_type: str, body: dict,
            admin: bool = False) -> str:
     a = api(resource_type)
+    if a is _PORTS:
+        body = {**body, "tags": [MARKER]}
     resp = clients.get().request(ctx, pod.pod_name, a.service_type, "POST", a.path,
                                  json={a.key: body}, admin=admin)
-    return resp.json()[a.key]["id"]
+    made = resp.json()[a.key]
+    if MARKER not in made.get("tags", ()):
+        mark(ctx, pod, resource_type, made["id"], admin)
+    return made["id"]
+
+
+def mark(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: str,
+         admin: bool = False) -> None:
+    """Tag a copy as ours. A pod without Neutron's tag extension answers 404: its
+    objects stay unmarked, and the audit leaves them alone."""
+    a = api(resource_type)
+    clients.get().request(ctx, pod.pod_name, a.service_type, "PUT",
+                          f"{a.path}/{bottom_id}/tags/{MARKER}", admin=admin, expect=(404,))
 
 
 def delete(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: str,
@@ -100,6 +119,15 @@ def ensure(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str
     body = {**body, "name": top_id}
     return routing.ensure(
         top_id, pod, resource_type, project_id,
-        find=lambda: find(ctx, pod, resource_type, top_id, admin),
+        find=lambda: _found_ours(ctx, pod, resource_type, top_id, admin),
         create=lambda: create(ctx, pod, resource_type, body, admin),
         delete=lambda bottom_id: delete(ctx, pod, resource_type, bottom_id, admin))
+
+
+def _found_ours(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str,
+                admin: bool) -> str | None:
+    """A copy a crash left behind (our routing row names it) may lack its mark yet."""
+    bottom_id = find(ctx, pod, resource_type, top_id, admin)
+    if bottom_id:
+        mark(ctx, pod, resource_type, bottom_id, admin)
+    return bottom_id

@@ -1,10 +1,11 @@
-"""The leak audit: bottom objects Tricircle made (named with a top id) that nothing at the
-top stands for any more, removed from a pod.
+"""The leak audit: bottom objects Tricircle made (tagged bottom.MARKER, named with a top
+id) that nothing at the top stands for any more, removed from a pod. Objects without our
+mark are never touched, whatever their name: pods are clouds other tools use too.
 
-An object is an orphan when its name is the id of no top object (network, subnet, port,
-router, security group, bridge, bridge port), no routing row names it, and it is older than
-`min_age` seconds (a creator claims its routing row before it creates, so anything being
-made has a row; the age is a second guard). Such objects come from crashes the routing
+An object is an orphan when it carries our mark, its name is the id of no top object
+(network, subnet, port, router, security group, bridge, bridge port), no routing row
+names it, and it is older than `min_age` seconds (a creator claims its routing row
+before it creates, so anything being made has a row; the age is a second guard). Such objects come from crashes the routing
 protocol cannot see, e.g. a pod that made an object yet answered an error.
 tricircle-xjob queues `audit_pod` for every pod each `[xjob] audit_interval` seconds.
 """
@@ -16,7 +17,7 @@ import uuid
 
 from sqlalchemy import select
 
-from tricircle.core import clients, db, pods
+from tricircle.core import bottom, clients, db, pods
 from tricircle.core.context import RequestContext
 from tricircle.core.db.models import (
     Bridge,
@@ -44,10 +45,12 @@ def _named_by_id(name: str) -> bool:
 
 def orphans(items: list[dict], known: set[str], min_age: float,
             now: dt.datetime) -> list[dict]:
-    """The items named with a top id that `known` (top ids with a top object or a routing
-    row) lacks, older than min_age seconds."""
+    """The items with our mark, named with a top id that `known` (top ids with a top
+    object or a routing row) lacks, older than min_age seconds."""
     out = []
     for item in items:
+        if bottom.MARKER not in (item.get("tags") or ()):
+            continue
         if not _named_by_id(item.get("name") or "") or item["name"] in known:
             continue
         created = dt.datetime.fromisoformat(item["created_at"].replace("Z", "+00:00"))
@@ -79,7 +82,8 @@ def audit_pod(ctx: RequestContext, resource: dict) -> None:
     for collection in COLLECTIONS:
         key = collection.replace("-", "_")
         items = call("GET", f"/v2.0/{collection}",
-                     params={"fields": ["id", "name", "created_at"]})[key]
+                     params={"tags": bottom.MARKER,
+                             "fields": ["id", "name", "created_at", "tags"]})[key]
         known = _known(pod.pod_id, {i["name"] for i in items if _named_by_id(i["name"] or "")})
         for item in orphans(items, known, min_age, now):
             LOG.warning("Removing orphan %s %s (%s) from %s", key[:-1], item["id"],
