@@ -5,8 +5,9 @@ mark are never touched, whatever their name: pods are clouds other tools use too
 An object is an orphan when it carries our mark, its name is the id of no top object
 (network, subnet, port, router, security group, bridge, bridge port), no routing row
 names it, and it is older than `min_age` seconds (a creator claims its routing row
-before it creates, so anything being made has a row; the age is a second guard). Such objects come from crashes the routing
-protocol cannot see, e.g. a pod that made an object yet answered an error.
+before it creates, so anything being made has a row; the age is a second guard). Such
+objects come from crashes the routing protocol cannot see, e.g. a pod that made an
+object yet answered an error.
 tricircle-xjob queues `audit_pod` for every pod each `[xjob] audit_interval` seconds.
 """
 from __future__ import annotations
