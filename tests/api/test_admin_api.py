@@ -220,3 +220,26 @@ def test_a_pod_or_binding_something_depends_on_cannot_be_deleted(api) -> None:
     assert api("GET", f"/compute/v2.1/servers/{server['id']}", as_="demo")[0] == 404
     assert api("DELETE", f"/v1.0/bindings/{binding['id']}")[0] == 200
     assert api("GET", f"{NET}/routers/{r['id']}", as_="demo")[0] == 200
+
+
+def test_a_pods_sync_status_and_an_on_demand_pass(api) -> None:
+    pods = make_pods(api)
+    path = f"/v1.0/pods/{pods['Pod1']}/sync"
+    assert api("GET", path) == (200, {"sync": {
+        "pod_id": pods["Pod1"], "checked_at": None, "resources": {}, "failures": []}})
+    status, body = api("POST", path)
+    assert status == 202 and body["job"]["type"] == "reconcile_pod", body
+    again = api("POST", path)[1]["job"]  # one pass waits at most
+    assert again["id"] == body["job"]["id"]
+    with db.transaction() as s:  # as a pass records it
+        s.add(models.SyncStatus(pod_id=pods["Pod1"], resource_type="port", in_sync=3,
+                                repaired=1, missing=0, orphaned=0, failing=1, failures=[
+                                    {"top_id": "t", "bottom_id": "b", "error": "boom"}]))
+    sync = api("GET", path)[1]["sync"]
+    assert sync["resources"]["port"]["in_sync"] == 3 and sync["checked_at"]
+    assert sync["failures"] == [{"resource_type": "port", "top_id": "t", "bottom_id": "b",
+                                 "error": "boom"}]
+    assert api("POST", f"/v1.0/pods/{pods['RegionOne']}/sync")[0] == 400
+    assert api("GET", "/v1.0/pods/nope/sync")[0] == 404
+    for method in ("GET", "POST"):
+        assert api(method, path, as_="demo")[0] == 403

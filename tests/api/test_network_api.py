@@ -4,6 +4,8 @@ from __future__ import annotations
 import threading
 
 from tests.apiclient import make_pods
+from tricircle.core import db
+from tricircle.core.db.models import Routing
 
 NET = "/networking/v2.0"
 
@@ -150,3 +152,75 @@ def test_concurrent_ports_never_share_an_address(api) -> None:
     assert len(made) == len(set(made))
     # A lost race is a clear, retryable conflict, never a 500.
     assert all(status in (201, 409) for status, _ in results)
+
+
+def test_what_no_copy_could_carry_is_refused(api) -> None:
+    make_pods(api)
+    made = net(api)
+    for bad in ({"mtu": 1501}, {"port_security_enabled": False}):
+        for method, path in (("POST", f"{NET}/networks"),
+                             ("PUT", f"{NET}/networks/{made['id']}")):
+            status, body = api(method, path, {"network": bad}, as_="demo")
+            assert status == 400 and "NeutronError" in body, (method, bad, body)
+    status, body = api("PUT", f"{NET}/networks/{made['id']}", {"network": {"mtu": 1400}},
+                       as_="demo")
+    assert (status, body["network"]["mtu"]) == (200, 1400)
+    aliases = {e["alias"] for e in api("GET", f"{NET}/extensions")[1]["extensions"]}
+    assert "net-mtu-writable" in aliases
+
+
+def test_a_subnets_gateway_and_pools_change_by_neutrons_rules(api) -> None:
+    make_pods(api)
+    made = net(api, availability_zone_hints=["az1"])
+    sub = subnet(api, made["id"], "10.1.0.0/24")
+    path = f"{NET}/subnets/{sub['id']}"
+    status, body = api("PUT", path, {"subnet": {"gateway_ip": "10.1.0.254", "allocation_pools": [
+        {"start": "10.1.0.10", "end": "10.1.0.99"}]}}, as_="demo")
+    assert status == 200, body
+    assert (body["subnet"]["gateway_ip"], body["subnet"]["allocation_pools"]) == (
+        "10.1.0.254", [{"start": "10.1.0.10", "end": "10.1.0.99"}])
+    # Into the pools: Neutron's 409; outside the subnet: 400.
+    status, body = api("PUT", path, {"subnet": {"gateway_ip": "10.1.0.50"}}, as_="demo")
+    assert status == 409, body
+    assert api("PUT", path, {"subnet": {"gateway_ip": "10.2.0.1"}}, as_="demo")[0] == 400
+    assert api("PUT", path, {"subnet": {"gateway_ip": None}}, as_="demo")[1][
+        "subnet"]["gateway_ip"] is None
+    api("PUT", path, {"subnet": {"gateway_ip": "10.1.0.1"}}, as_="demo")
+    # A gateway a router interface holds cannot move.
+    router = api("POST", f"{NET}/routers", {"router": {"name": "r"}}, as_="demo")[1]["router"]
+    status, body = api("PUT", f"{NET}/routers/{router['id']}/add_router_interface",
+                       {"subnet_id": sub["id"]}, as_="demo")
+    assert status == 200, body
+    status, body = api("PUT", path, {"subnet": {"gateway_ip": "10.1.0.2"}}, as_="demo")
+    assert (status, neutron_error(body)) == (409, "GatewayIpInUse")
+    assert api("GET", path, as_="demo")[1]["subnet"]["gateway_ip"] == "10.1.0.1"
+
+
+def test_an_update_queues_the_sync_of_the_objects_copies(api) -> None:
+    pods = make_pods(api)
+    made, kept = net(api), net(api, "kept")
+    with db.transaction() as s:  # a copy in Pod1, as a boot makes
+        s.add(Routing(top_id=made["id"], pod_id=pods["Pod1"], resource_type="network",
+                      project_id=made["project_id"], bottom_id="b-1"))
+    for n in (made, kept):
+        api("PUT", f"{NET}/networks/{n['id']}", {"network": {"admin_state_up": False}},
+            as_="demo")
+    queued = [j for j in api("GET", "/v1.0/jobs")[1]["jobs"] if j["type"] == "sync_copy"]
+    assert [j["resource"] for j in queued] == [
+        {"resource_type": "network", "top_id": made["id"]}]
+
+
+def test_a_network_other_projects_use_stays_shared(api) -> None:
+    make_pods(api)
+    status, body = api("POST", f"{NET}/networks", {"network": {"name": "s", "shared": True}})
+    shared = body["network"]
+    subnet(api, shared["id"], "10.3.0.0/24", as_="admin")
+    status, body = api("POST", f"{NET}/ports", {"port": {"network_id": shared["id"]}},
+                       as_="demo")
+    assert status == 201, body
+    port_id = body["port"]["id"]
+    status, body = api("PUT", f"{NET}/networks/{shared['id']}", {"network": {"shared": False}})
+    assert (status, neutron_error(body)) == (409, "InvalidSharedSetting")
+    assert api("DELETE", f"{NET}/ports/{port_id}", as_="demo")[0] == 204
+    status, body = api("PUT", f"{NET}/networks/{shared['id']}", {"network": {"shared": False}})
+    assert (status, body["network"]["shared"]) == (200, False)

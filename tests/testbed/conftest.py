@@ -30,7 +30,9 @@ def testbed() -> Path:
 
 def connect(cloud: str) -> openstack.connection.Connection:
     config = openstack.config.OpenStackConfig(config_files=[str(CLOUDS)], load_envvars=False)
-    return openstack.connection.Connection(config=config.get_one(cloud))
+    # A pod's server may close an idle kept-alive connection as a request goes out
+    # (ConnectionResetError, seen on Neutron): retried, as Tricircle's own client does.
+    return openstack.connection.Connection(config=config.get_one(cloud, connect_retries=3))
 
 
 @pytest.fixture(scope="session")

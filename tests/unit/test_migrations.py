@@ -16,7 +16,8 @@ from tricircle.core.db.models import Base
 
 TABLES = {"pods", "pod_bindings", "routings", "jobs", "list_cursors", "networks", "subnets",
           "ports", "ip_allocations", "routers", "bridges", "bridge_ports", "security_groups",
-          "security_group_rules", "port_security_groups", "router_ports", "alembic_version"}
+          "security_group_rules", "port_security_groups", "router_ports", "sync_status",
+          "alembic_version"}
 
 
 def manage(tmp_path: Path, url: str, *args: str) -> str:

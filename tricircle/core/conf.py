@@ -70,6 +70,9 @@ xjob_opts = [
                       "with a top id that nothing at the top stands for); 0: never."),
     cfg.FloatOpt("audit_min_age", default=600.0, min=0,
                  help="The audit leaves bottom objects younger than this (seconds)."),
+    cfg.FloatOpt("reconcile_interval", default=600.0, min=0,
+                 help="Seconds between reconciler passes over each pod (every copy "
+                      "compared with the top and repaired); 0 disables them."),
     cfg.FloatOpt("keep_finished", default=7 * 86400.0, min=0,
                  help="Seconds a finished (SUCCESS) job is kept for operators to see; 0: "
                       "forever. FAIL jobs stay until an admin redoes or deletes them."),
@@ -81,6 +84,13 @@ compute_opts = [
     cfg.StrOpt("default_availability_zone",
                help="The AZ of a server or volume created without one; unset, such a "
                     "request is refused with 400."),
+]
+
+network_opts = [
+    cfg.IntOpt("global_physnet_mtu", default=1500, min=68,
+               help="The largest MTU a network may have: the pods' Neutron "
+                    "global_physnet_mtu (the smallest, if they differ). A larger one is "
+                    "refused as the pods' Neutron would."),
 ]
 
 routing_opts = [
@@ -115,6 +125,7 @@ def register(conf: cfg.ConfigOpts = CONF) -> None:
     conf.register_opts(xjob_opts, group="xjob")
     conf.register_opts(routing_opts, group="routing")
     conf.register_opts(compute_opts, group="compute")
+    conf.register_opts(network_opts, group="network")
     conf.register_opts(l3_opts, group="l3")
     # Tricircle's own account: provider (bridge) networks, cross-project listings.
     ks_loading.register_auth_conf_options(conf, service_credentials_group)
@@ -135,6 +146,7 @@ def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
         ("xjob", xjob_opts),
         ("routing", routing_opts),
         ("compute", compute_opts),
+        ("network", network_opts),
         ("l3", l3_opts),
         (service_credentials_group, _service_credential_opts()),
     ]

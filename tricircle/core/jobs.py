@@ -32,8 +32,10 @@ TYPES: dict[str, tuple[str, ...]] = {
     "setup_router": ("router_id",),
     "configure_routes": ("router_id",),
     "sync_security_group": ("group_id",),
-    "sync_port_groups": ("port_id", "pod_id"),
+    "sync_copy": ("top_id",),  # a top id names one object: its type is in the resource
+    "sync_port_groups": ("port_id", "pod_id"),  # queued by earlier releases only
     "audit_pod": ("pod_id",),
+    "reconcile_pod": ("pod_id",),
     "sync_flavors": ("pod_id",),
     "delete_flavor": ("pod_id", "flavor_id"),
     "delete_keypair": ("pod_id", "user_id", "name"),
@@ -48,7 +50,7 @@ LOCKS: dict[str, str] = {"setup_router": "l3", "configure_routes": "l3"}
 
 
 # Periodic work (audits) runs on a worker of its own: user work never waits behind it.
-PERIODIC: frozenset[str] = frozenset({"audit_pod"})
+PERIODIC: frozenset[str] = frozenset({"audit_pod", "reconcile_pod"})
 
 
 def lock_key(job: Job) -> str | None:

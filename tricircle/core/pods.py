@@ -12,7 +12,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tricircle.core import db, errors, jobs
-from tricircle.core.db.models import Bridge, BridgePort, Pod, PodBinding, Routing, new_id
+from tricircle.core.db.models import (
+    Bridge,
+    BridgePort,
+    Pod,
+    PodBinding,
+    Routing,
+    SyncStatus,
+    new_id,
+)
 
 
 def pod_dict(pod: Pod) -> dict:
@@ -94,6 +102,7 @@ def delete_pod(session: Session, pod_id: str) -> None:
         raise errors.Conflict(f"Pod {pod.pod_name} still has bridge IPs of routers "
                               f"{', '.join(routers)}; remove their interfaces there first.")
     session.execute(PodBinding.__table__.delete().where(PodBinding.pod_id == pod_id))
+    session.execute(SyncStatus.__table__.delete().where(SyncStatus.pod_id == pod_id))
     session.delete(pod)
 
 

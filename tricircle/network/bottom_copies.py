@@ -1,7 +1,14 @@
 """A top network's copy in a pod: its network, subnets and ports, made lazily (when a server
 boots there or a subnet joins a router) with the service account in the project's name.
-Addresses and MACs are the top's: the pod's IPAM only records what the top allocated."""
+Addresses and MACs are the top's: the pod's IPAM only records what the top allocated.
+
+A copy carries the attributes `followed` names, at creation and whenever the top changes
+them (the sync_copy job): everything Neutron lets an owner change, except the name,
+which is the top id (how Tricircle finds its copy after a crash)."""
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,6 +19,7 @@ from tricircle.core.db.models import (
     Network,
     Pod,
     Port,
+    Router,
     SecurityGroup,
     Subnet,
 )
@@ -21,20 +29,67 @@ RULE_KEYS = ("direction", "ethertype", "protocol", "port_range_min", "port_range
              "remote_ip_prefix", "remote_group_id")
 
 
+def followed(obj: Network | Subnet | Port | Router | SecurityGroup) -> dict[str, Any]:
+    """The attributes of a top object that its copies carry and follow."""
+    out: dict[str, Any] = {"description": obj.description}
+    if isinstance(obj, Network):
+        out.update(admin_state_up=obj.admin_state_up, shared=obj.shared, mtu=obj.mtu)
+    elif isinstance(obj, Subnet):
+        out.update(gateway_ip=obj.gateway_ip, enable_dhcp=obj.enable_dhcp,
+                   allocation_pools=obj.allocation_pools, host_routes=obj.host_routes,
+                   dns_nameservers=obj.dns_nameservers)
+    elif isinstance(obj, Port | Router):
+        out.update(admin_state_up=obj.admin_state_up)
+    return out
+
+
+# Lists whose order Neutron does not keep (DNS servers' order matters: it is kept).
+_UNORDERED = {"allocation_pools", "host_routes", "security_groups"}
+
+
+def _same(key: str, a: Any, b: Any) -> bool:
+    if key in _UNORDERED and isinstance(a, list) and isinstance(b, list):
+        def canonical(items: list) -> list[str]:
+            return sorted(json.dumps(i, sort_keys=True) for i in items)
+        return canonical(a) == canonical(b)
+    return a == b
+
+
+def differences(want: dict[str, Any], have: dict[str, Any]) -> dict[str, Any]:
+    """The attributes of `want` a copy (`have`, as the pod shows it) lacks."""
+    return {k: v for k, v in want.items() if not _same(k, have.get(k), v)}
+
+
+def follow(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: str,
+           want: dict[str, Any], *, have: dict[str, Any] | None = None) -> bool | None:
+    """Write to a copy the attributes of `want` it lacks, in one update: whether it had to.
+    `have`: the copy as just listed, if known. None if the copy is gone."""
+    a = bottom.api(resource_type)
+    pc = clients.get()
+    path = f"{a.path}/{bottom_id}"
+    if have is None:
+        got = pc.request(ctx, pod.pod_name, a.service_type, "GET", path, admin=True,
+                         expect=(404,))
+        if got.status_code == 404:
+            return None
+        have = got.json()[a.key]
+    diff = differences(want, have)
+    if diff:
+        pc.request(ctx, pod.pod_name, a.service_type, "PUT", path, admin=True,
+                   json={a.key: diff})
+    return bool(diff)
+
+
 def ensure_network(ctx: RequestContext | None, pod: Pod, net: Network) -> str:
     return bottom.ensure(ctx, pod, "network", net.id, project_id=net.project_id, admin=True,
-                         body={"project_id": net.project_id,
-                               "admin_state_up": net.admin_state_up})
+                         body={"project_id": net.project_id, **followed(net)})
 
 
 def ensure_subnet(ctx: RequestContext | None, pod: Pod, sub: Subnet, b_net: str) -> str:
     return bottom.ensure(ctx, pod, "subnet", sub.id, project_id=sub.project_id, admin=True,
                          body={"project_id": sub.project_id, "network_id": b_net,
                                "ip_version": sub.ip_version, "cidr": sub.cidr,
-                               "gateway_ip": sub.gateway_ip, "enable_dhcp": sub.enable_dhcp,
-                               "allocation_pools": sub.allocation_pools,
-                               "host_routes": sub.host_routes,
-                               "dns_nameservers": sub.dns_nameservers})
+                               **followed(sub)})
 
 
 def ensure_port(ctx: RequestContext | None, pod: Pod, port: Port) -> str:
@@ -52,8 +107,8 @@ def ensure_port(ctx: RequestContext | None, pod: Pod, port: Port) -> str:
     return bottom.ensure(ctx, pod, "port", port.id, project_id=port.project_id, admin=True,
                          body={"project_id": port.project_id, "network_id": b_net,
                                "mac_address": port.mac_address, "fixed_ips": fixed,
-                               "admin_state_up": port.admin_state_up,
-                               "security_groups": ensure_groups(ctx, pod, port.id)})
+                               "security_groups": ensure_groups(ctx, pod, port.id),
+                               **followed(port)})
 
 
 def ensure_groups(ctx: RequestContext | None, pod: Pod, port_id: str) -> list[str]:
@@ -69,8 +124,16 @@ def ensure_group(ctx: RequestContext | None, pod: Pod, group: SecurityGroup,
     """A group's copy, its rules made to be exactly `rules`."""
     b_group = bottom.ensure(ctx, pod, "security_group", group.id, project_id=group.project_id,
                             admin=True, body={"project_id": group.project_id,
-                                              "description": group.description})
+                                              **followed(group)})
+    sync_rules(ctx, pod, group.project_id, b_group, rules)
+    return b_group
+
+
+def sync_rules(ctx: RequestContext | None, pod: Pod, project_id: str, b_group: str,
+               rules: list[dict]) -> int:
+    """Make the rules of a group's copy exactly `rules`: how many it had to change."""
     pc = clients.get()
+    changed = 0
     have = pc.request(ctx, pod.pod_name, "network", "GET", "/v2.0/security-group-rules",
                       params={"security_group_id": b_group}, admin=True
                       ).json()["security_group_rules"]
@@ -79,11 +142,13 @@ def ensure_group(ctx: RequestContext | None, pod: Pod, group: SecurityGroup,
         if tuple(rule[k] for k in RULE_KEYS) not in want:
             pc.request(ctx, pod.pod_name, "network", "DELETE",
                        f"/v2.0/security-group-rules/{rule['id']}", admin=True, expect=(404,))
+            changed += 1
     present = {tuple(r[k] for k in RULE_KEYS) for r in have}
     for rule in rules:
         if tuple(rule[k] for k in RULE_KEYS) not in present:
             pc.request(ctx, pod.pod_name, "network", "POST", "/v2.0/security-group-rules",
                        admin=True, expect=(409,), json={"security_group_rule": {
                            **rule, "security_group_id": b_group,
-                           "project_id": group.project_id}})
-    return b_group
+                           "project_id": project_id}})
+            changed += 1
+    return changed

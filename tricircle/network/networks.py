@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tricircle.core import db, errors, jobs, pods, policies
+from tricircle.core.conf import CONF
 from tricircle.core.context import RequestContext
 from tricircle.core.db.models import (
     IPAllocation,
@@ -131,6 +132,15 @@ def check_az_hints(s: Session, hints: list[str]) -> None:
                                   kind="AvailabilityZoneNotFound")
 
 
+def check_mtu(mtu: int | None) -> None:
+    """The pods' Neutron refuses an MTU its physical networks cannot carry: so does the top,
+    rather than accept one no copy could have."""
+    most = CONF.network.global_physnet_mtu
+    if mtu is not None and mtu > most:
+        raise errors.BadRequest(f"Invalid input for operation: Requested MTU is too big, "
+                                f"maximum is {most}.", kind="InvalidInput")
+
+
 def project_for(ctx: RequestContext, values: dict, what: str) -> str:
     """The project a new object belongs to: the caller's, or one an admin names."""
     project = values.pop("project_id", None) or values.pop("tenant_id", None) \
@@ -145,6 +155,7 @@ def create_network(s: Session, ctx: RequestContext, values: dict) -> Network:
     if values.get("shared"):
         owned(ctx, "create_network:shared", project)
     check_az_hints(s, values.get("availability_zone_hints") or [])
+    check_mtu(values.get("mtu"))
     net = Network(project_id=project, name=values["name"],
                   description=values["description"], admin_state_up=values["admin_state_up"],
                   shared=values["shared"], mtu=values["mtu"] or 1500,
@@ -173,10 +184,28 @@ def update(s: Session, ctx: RequestContext,
                 f"Unable to complete operation on port {obj.id} for network "
                 f"{obj.network_id}. Port already has an attached device "
                 f"{router_port.router_id}.", kind="PortInUse")
+    if isinstance(obj, Network):
+        check_mtu(values.get("mtu"))
+        if obj.shared and values.get("shared") is False and s.scalar(
+                select(Port.id).where(Port.network_id == obj.id,
+                                      Port.project_id != obj.project_id).limit(1)):
+            raise errors.Conflict(f"Unable to reconfigure sharing settings for network "
+                                  f"{obj.id}. Multiple tenants are using it.",
+                                  kind="InvalidSharedSetting")
     for key, value in values.items():
         setattr(obj, key, value)
     obj.revision_number += 1
     s.flush()
+    sync_copies(s, re.sub(r"^update_", "", what), obj.id)
+
+
+def sync_copies(s: Session, resource_type: str, top_id: str) -> None:
+    """Queue the job that brings an object's copies in the pods in line (if it has any)."""
+    project = s.scalar(select(Routing.project_id).where(
+        Routing.top_id == top_id, Routing.resource_type == resource_type).limit(1))
+    if project is not None:
+        jobs.enqueue(s, "sync_copy", {"resource_type": resource_type, "top_id": top_id},
+                     project)
 
 
 def delete_network(s: Session, ctx: RequestContext, net: Network) -> None:
@@ -237,6 +266,32 @@ def create_subnet(s: Session, ctx: RequestContext, values: dict) -> Subnet:
     s.add(sub)
     s.flush()
     return sub
+
+
+def update_subnet(s: Session, ctx: RequestContext, sub: Subnet, values: dict) -> None:
+    """Neutron's rules for a new gateway or pools: the gateway stays out of the pools, and
+    one a router interface holds cannot move."""
+    owned(ctx, "update_subnet", sub.project_id, s.get(Network, sub.network_id))
+    if "gateway_ip" in values or "allocation_pools" in values:
+        gateway = sub.gateway_ip
+        if "gateway_ip" in values:
+            new = values["gateway_ip"] and ipam.parse_ip(values["gateway_ip"], "gateway_ip")
+            gateway = str(new) if new else None
+            held = sub.gateway_ip and gateway != sub.gateway_ip and s.scalar(
+                select(IPAllocation.port_id)
+                .join(RouterPort, RouterPort.port_id == IPAllocation.port_id)
+                .where(IPAllocation.subnet_id == sub.id,
+                       IPAllocation.ip_address == sub.gateway_ip))
+            if held:
+                raise errors.Conflict(f"Current gateway ip {sub.gateway_ip} already in use "
+                                      f"by port {held}. Unable to update.",
+                                      kind="GatewayIpInUse")
+            values["gateway_ip"] = gateway
+        pools = ipam.pools_for(ipam.parse_cidr(sub.cidr),
+                               ipaddress.ip_address(gateway) if gateway else None,
+                               values.get("allocation_pools") or sub.allocation_pools)
+        values["allocation_pools"] = [p.as_dict() for p in pools]
+    update(s, ctx, sub, values)
 
 
 def delete_subnet(s: Session, ctx: RequestContext, sub: Subnet) -> None:

@@ -149,9 +149,7 @@ def update_router(s: Session, ctx: RequestContext, router: Router, values: dict)
     values.pop("external_gateway_info", None)
     if "routes" in values:
         values["routes"] = check_routes(s, router, values["routes"])
-    networking.update(s, ctx, router, values)
-    if "admin_state_up" in values:  # the bottom routers follow it
-        sync(s, router)
+    networking.update(s, ctx, router, values)  # its copies follow (sync_copy)
     if "routes" in values:
         jobs.enqueue(s, "configure_routes", {"router_id": router.id}, router.project_id)
 

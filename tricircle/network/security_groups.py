@@ -317,7 +317,5 @@ def resync_project(s: Session, project_id: str) -> None:
 
 def sync_ports(s: Session, port_ids: list[str]) -> None:
     """Queue the update of these ports' copies (their groups changed)."""
-    for row in s.scalars(select(Routing).where(Routing.resource_type == "port",
-                                               Routing.top_id.in_(port_ids))):
-        jobs.enqueue(s, "sync_port_groups", {"port_id": row.top_id, "pod_id": row.pod_id},
-                     row.project_id)
+    for port_id in port_ids:
+        networking.sync_copies(s, "port", port_id)

@@ -9,15 +9,17 @@ from collections.abc import Callable
 
 from tricircle.compute import sync as compute_sync
 from tricircle.core import jobs
-from tricircle.network.sync import audit, deletes, groups, routers
+from tricircle.network.sync import audit, copies, deletes, groups, reconcile, routers
 
 HANDLERS: dict[str, jobs.Handler] = {
     "delete_bottom": deletes.delete_bottom,
     "setup_router": routers.setup_router,
     "configure_routes": routers.configure_routes,
     "sync_security_group": groups.sync_security_group,
-    "sync_port_groups": groups.sync_port_groups,
+    "sync_copy": copies.sync_copy,
+    "sync_port_groups": copies.sync_port_groups,
     "audit_pod": audit.audit_pod,
+    "reconcile_pod": reconcile.reconcile_pod,
     "sync_flavors": compute_sync.sync_flavors,
     "delete_flavor": compute_sync.delete_flavor,
     "delete_keypair": compute_sync.delete_keypair,

@@ -87,27 +87,29 @@ class Worker:
                 self.stopping.wait(self.conf.xjob.poll_interval)
 
     def sweep_loop(self) -> None:
-        last_audit = time.monotonic()
+        last = {"audit_pod": time.monotonic(), "reconcile_pod": time.monotonic()}
         while not self.stopping.wait(self.conf.xjob.sweep_interval):
             try:
                 if n := jobs.sweep():
                     LOG.warning("Re-queued %d jobs whose lease expired", n)
                 if n := jobs.purge(self.conf.xjob.keep_finished):
                     LOG.info("Purged %d finished jobs", n)
-                interval = self.conf.xjob.audit_interval
-                if interval and time.monotonic() - last_audit >= interval:
-                    last_audit = time.monotonic()
-                    queue_audits(self.conf)
+                for job_type, interval in (("audit_pod", self.conf.xjob.audit_interval),
+                                           ("reconcile_pod",
+                                            self.conf.xjob.reconcile_interval)):
+                    if interval and time.monotonic() - last[job_type] >= interval:
+                        last[job_type] = time.monotonic()
+                        queue_per_pod(job_type, self.conf)
             except Exception:
                 LOG.exception("Sweep failed")
 
 
-def queue_audits(conf: cfg.ConfigOpts = CONF) -> None:
-    """An `audit_pod` job per bottom pod (one waits at most: queued jobs are unique)."""
+def queue_per_pod(job_type: str, conf: cfg.ConfigOpts = CONF) -> None:
+    """A periodic job per bottom pod (one waits at most: queued jobs are unique)."""
+    extra = {"min_age": conf.xjob.audit_min_age} if job_type == "audit_pod" else {}
     with db.transaction() as s:
         for pod in pods.bottom_pods(s):
-            jobs.enqueue(s, "audit_pod", {"pod_id": pod.pod_id,
-                                          "min_age": conf.xjob.audit_min_age})
+            jobs.enqueue(s, job_type, {"pod_id": pod.pod_id, **extra})
 
 
 def serve(conf: cfg.ConfigOpts = CONF) -> threading.Event:

@@ -27,6 +27,7 @@ ROUTES = {
     "/v1.0": {"GET": version},
     "/v1.0/pods": {"GET": pods.index, "POST": pods.create},
     "/v1.0/pods/{pod_id}": {"GET": pods.show, "DELETE": pods.delete},
+    "/v1.0/pods/{pod_id}/sync": {"GET": pods.sync_show, "POST": pods.sync_now},
     "/v1.0/bindings": {"GET": bindings.index, "POST": bindings.create},
     "/v1.0/bindings/{id}": {"GET": bindings.show, "DELETE": bindings.delete},
     "/v1.0/routings": {"GET": routings.index},

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from tricircle.api import validation as v
 from tricircle.api.wsgi import Request, json_response
-from tricircle.core import clients, db, pods
-from tricircle.core.db.models import Pod
+from tricircle.core import clients, db, errors, jobs, pods
+from tricircle.core.db.models import Job, Pod, SyncStatus
 from tricircle.core.policies import authorize
 
 CREATE = v.obj({"pod_name": v.name(), "az_name": v.nullable_name(),
@@ -46,3 +46,34 @@ def delete(req: Request) -> webob.Response:
     with db.transaction() as s:
         pods.delete_pod(s, req.urlvars["pod_id"])
     return json_response(None, status=200)
+
+
+def sync_show(req: Request) -> dict:
+    """What the reconciler last found in the pod, per resource type, and what fails."""
+    authorize(req.context, "admin_api:pods:sync_show")
+    with db.transaction() as s:
+        pod = pods.get_pod(s, req.urlvars["pod_id"])
+        rows = list(s.scalars(select(SyncStatus).where(SyncStatus.pod_id == pod.pod_id)
+                              .order_by(SyncStatus.resource_type)))
+        return {"sync": {
+            "pod_id": pod.pod_id,
+            "checked_at": max(r.checked_at for r in rows).isoformat() if rows else None,
+            "resources": {r.resource_type: {
+                "in_sync": r.in_sync, "repaired": r.repaired, "missing": r.missing,
+                "orphaned": r.orphaned, "failing": r.failing,
+                "checked_at": r.checked_at.isoformat()} for r in rows},
+            "failures": [{"resource_type": r.resource_type, **f} for r in rows
+                         for f in r.failures]}}
+
+
+def sync_now(req: Request) -> webob.Response:
+    """Queue a reconciler pass over the pod now (one waits at most); 202 with its job."""
+    authorize(req.context, "admin_api:pods:sync")
+    with db.transaction() as s:
+        pod = pods.get_pod(s, req.urlvars["pod_id"])
+        if pod.az_name is None:
+            raise errors.BadRequest("The top pod holds no copies to reconcile.")
+        jobs.enqueue(s, "reconcile_pod", {"pod_id": pod.pod_id})
+        job = s.scalar(select(Job).where(Job.queued_key == f"reconcile_pod:{pod.pod_id}"))
+        return json_response({"job": jobs.job_dict(job)} if job else {"job": None},
+                             status=202)

@@ -16,6 +16,7 @@ EXTENSIONS = [
                         ("standard-attr-timestamp", "Resource timestamps"),
                         ("standard-attr-revisions", "Resource revision numbers"),
                         ("net-mtu", "Network MTU"),
+                        ("net-mtu-writable", "Network MTU (writable)"),
                         ("router", "Neutron L3 Router"),
                         ("extraroute", "Neutron Extra Route"),
                         ("extraroute-atomic", "Atomically add/remove extra routes"),

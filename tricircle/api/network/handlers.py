@@ -22,16 +22,18 @@ NETWORK = {
     "availability_zone_hints": a.Attr(a.list_of(a.string()), list, put=False),
     "tenant_id": a.Attr(a.string(64), None, put=False),
     "project_id": a.Attr(a.string(64), None, put=False),
-    "port_security_enabled": a.Attr(a.boolean, True),
+    # Security groups always apply: a network without port security cannot be honoured.
+    "port_security_enabled": a.Attr(
+        lambda name, value: a.one_of(True)(name, a.boolean(name, value)), True),
 }
 SUBNET = {
     "network_id": a.Attr(a.string(36), required=True, put=False),
     "ip_version": a.Attr(a.one_of(4, 6), required=True, put=False),
     "cidr": a.Attr(a.subnet, required=True, put=False),
-    "gateway_ip": a.Attr(a.nullable(a.ip_address), put=False),
+    "gateway_ip": a.Attr(a.nullable(a.ip_address)),
     "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
     "enable_dhcp": a.Attr(a.boolean, True),
-    "allocation_pools": a.Attr(a.ip_pools, put=False),
+    "allocation_pools": a.Attr(a.ip_pools),
     "host_routes": a.Attr(a.host_routes, list),
     "dns_nameservers": a.Attr(a.nameservers, list),
     "tenant_id": a.Attr(a.string(64), None, put=False),
@@ -195,7 +197,7 @@ def subnet_update(req: Request) -> dict:
     values = _body(req, "subnet", SUBNET, create=False)
     with db.transaction() as s:
         sub = networking.get_subnet(s, req.context, req.urlvars["id"])
-        networking.update(s, req.context, sub, values)
+        networking.update_subnet(s, req.context, sub, values)
         return {"subnet": networking.subnet_dict(sub)}
 
 

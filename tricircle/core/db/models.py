@@ -283,3 +283,20 @@ class PortSecurityGroup(Base):
                                          primary_key=True)
     security_group_id: Mapped[str] = mapped_column(ForeignKey("security_groups.id"),
                                                    primary_key=True, index=True)
+
+
+class SyncStatus(Base):
+    """What the last reconciler pass found in a pod, per resource type: copies in sync,
+    repaired, missing (remade where something needs them), orphaned (top object gone:
+    removal queued) and failing (the first of them in `failures`)."""
+    __tablename__ = "sync_status"
+
+    pod_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    in_sync: Mapped[int] = mapped_column(Integer, default=0)
+    repaired: Mapped[int] = mapped_column(Integer, default=0)
+    missing: Mapped[int] = mapped_column(Integer, default=0)
+    orphaned: Mapped[int] = mapped_column(Integer, default=0)
+    failing: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[list] = mapped_column(JSON, default=list)
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

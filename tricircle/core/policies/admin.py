@@ -18,6 +18,8 @@ rules = [
     _api("pods", "list", ADMIN, "GET", "/v1.0/pods"),
     _api("pods", "show", ADMIN, "GET", "/v1.0/pods/{pod_id}"),
     _api("pods", "delete", ADMIN, "DELETE", "/v1.0/pods/{pod_id}"),
+    _api("pods", "sync_show", ADMIN, "GET", "/v1.0/pods/{pod_id}/sync"),
+    _api("pods", "sync", ADMIN, "POST", "/v1.0/pods/{pod_id}/sync"),
     _api("bindings", "create", ADMIN, "POST", "/v1.0/bindings"),
     _api("bindings", "list", ADMIN, "GET", "/v1.0/bindings"),
     _api("bindings", "show", ADMIN, "GET", "/v1.0/bindings/{id}"),

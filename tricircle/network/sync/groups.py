@@ -1,13 +1,14 @@
-"""Security groups in the pods: a group's copies follow its rules, a port's copy its groups."""
+"""Security groups in the pods: a group's copies follow its rules (a port's copy its groups:
+tricircle/network/sync/copies.py)."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from tricircle.core import clients, db, pods, routing
+from tricircle.core import clients, db, pods
 from tricircle.core.context import RequestContext
 from tricircle.core.db.models import Routing, SecurityGroup
 from tricircle.network import security_groups as sg
-from tricircle.network.bottom_copies import ensure_group, ensure_groups
+from tricircle.network.bottom_copies import ensure_group
 
 
 def sync_security_group(ctx: RequestContext, resource: dict) -> None:
@@ -26,13 +27,3 @@ def sync_security_group(ctx: RequestContext, resource: dict) -> None:
     if failed:
         raise failed[0]
 
-
-def sync_port_groups(ctx: RequestContext, resource: dict) -> None:
-    """A port's groups changed at the top: its copy in the pod gets theirs."""
-    with db.transaction() as s:
-        pod = pods.get_pod(s, resource["pod_id"])
-    b_port = routing.bottom_id(resource["port_id"], pod.pod_id, "port")
-    if b_port:
-        clients.get().request(ctx, pod.pod_name, "network", "PUT", f"/v2.0/ports/{b_port}",
-                              admin=True, json={"port": {"security_groups": ensure_groups(
-                                  ctx, pod, resource["port_id"])}})

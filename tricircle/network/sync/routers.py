@@ -149,13 +149,11 @@ def _detach(ctx: RequestContext, pod: Pod, b_router: str, b_port: dict) -> None:
 
 def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
     pod, router, project = want.pod, plan.router, plan.project_id
+    attrs = bottom_copies.followed(router)
     b_router = bottom.ensure(ctx, pod, "router", router.id, project_id=project, admin=True,
-                             body={"project_id": project,
-                                   "admin_state_up": router.admin_state_up})
-    shown = _call(ctx, pod, "GET", f"/v2.0/routers/{b_router}")["router"]
-    if shown["admin_state_up"] != router.admin_state_up:  # changed at the top since
-        _call(ctx, pod, "PUT", f"/v2.0/routers/{b_router}",
-              json={"router": {"admin_state_up": router.admin_state_up}})
+                             body={"project_id": project, **attrs})
+    # Found rather than made, or changed at the top meanwhile: it follows the top.
+    bottom_copies.follow(ctx, pod, "router", b_router, attrs)
     ports = _router_ports(ctx, pod, b_router)
     attached = {p["id"] for p in ports}
     keep = set()

@@ -1,0 +1,69 @@
+"""The reconciler against a real pod: copies changed or deleted behind Tricircle's back are
+repaired, and the admin API reports what it found."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from tb import layout
+
+from tests.testbed.test_l3 import bottom, converged, make_net, make_router, wait_for
+
+# Sweeps a whole pod: runs alone, after the parallel part (bin/test).
+pytestmark = pytest.mark.disruptive
+PODS_URL = f"http://{layout.HOST}:{layout.TRICIRCLE_PORT}/v1.0/pods"
+
+
+def reconcile(cloud: Callable, pod_name: str) -> dict:
+    """A pass over the pod, on demand, and the jobs it queued done: its report."""
+    admin = cloud("tricircle").session
+    pod = next(p for p in admin.get(PODS_URL).json()["pods"] if p["pod_name"] == pod_name)
+    job = admin.post(f"{PODS_URL}/{pod['pod_id']}/sync").json()["job"]
+    jobs_url = PODS_URL.replace("/pods", "/jobs")
+
+    def done() -> bool:
+        shown = admin.get(f"{jobs_url}/{job['id']}").json()["job"]
+        assert shown["status"] != "FAIL", shown
+        return shown["status"] == "SUCCESS"
+    wait_for("the reconciler's pass", done)
+    return admin.get(f"{PODS_URL}/{pod['pod_id']}/sync").json()["sync"]
+
+
+def test_the_reconciler_repairs_what_changed_behind_our_back(cloud: Callable, unique: str,
+                                                              cleanup: Callable) -> None:
+    top, pod1 = cloud("tricircle-demo"), cloud("pod1").network
+    net, sub = make_net(top, unique, "az1", "10.13.0.0/24", cleanup)
+    top.network.update_network(net, description="as at the top")
+    router = make_router(top, unique, cleanup)
+    top.network.add_interface_to_router(router, subnet=sub.id)
+    converged(cloud, router.id)
+
+    # An operator changes copies in the pod, and deletes the bottom router.
+    (b_net,) = pod1.networks(name=net.id)
+    pod1.update_network(b_net, description="tampered", is_admin_state_up=False)
+    (b_sub,) = pod1.subnets(name=sub.id)
+    pod1.set_tags(b_sub, [])  # as copies made before they were marked
+    gone = bottom(cloud, "pod1", router.id)
+    pod1.update_router(gone.router, routes=[])
+    for port in gone.ports.values():
+        pod1.remove_interface_from_router(gone.router, port_id=port.id)
+    pod1.delete_router(gone.router)
+
+    sync = reconcile(cloud, "Pod1")
+    assert sync["resources"]["network"]["repaired"] >= 1, sync
+    assert sync["resources"]["subnet"]["repaired"] >= 1, sync
+    assert sync["resources"]["router"]["missing"] >= 1, sync
+    assert sync["failures"] == [], sync
+    converged(cloud, router.id)  # the router was set up again
+
+    def repaired() -> bool:
+        (b_net,) = pod1.networks(name=net.id)
+        (b_sub,) = pod1.subnets(name=sub.id)
+        again = bottom(cloud, "pod1", router.id)
+        return ((b_net.description, b_net.is_admin_state_up) == ("as at the top", True)
+                and "tricircle" in b_sub.tags
+                and again is not None and again.router.id != gone.router.id
+                and len(again.ports) == 2)
+    wait_for("the copies to be repaired", repaired, timeout=60)
+    # Nothing drifts now: a second pass finds this network in sync.
+    assert reconcile(cloud, "Pod1")["resources"]["network"]["in_sync"] >= 1
