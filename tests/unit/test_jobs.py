@@ -1,6 +1,8 @@
 """The job queue on real SQLite and PostgreSQL: dedup, leases, retries, sweep, redo."""
 from __future__ import annotations
 
+import socket
+import threading
 import time
 
 import pytest
@@ -199,3 +201,24 @@ def test_finished_jobs_are_purged_after_keep_finished(database: str) -> None:
     assert jobs.purge(7 * 86400) == 1
     assert sorted(j.resource_key for j in all_jobs()) == ["failed", "new"]
     assert jobs.purge(0) == 0
+
+
+def test_a_committed_job_wakes_the_workers_and_a_rolled_back_one_does_not(
+        database: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    CONF.set_override("wake_port", port, "xjob")
+    stop = threading.Event()
+    try:
+        waker = xjob.Waker()
+        assert waker.listen(CONF, stop)
+        with pytest.raises(RuntimeError), db.transaction() as s:
+            jobs.enqueue(s, "test_record", {"key": "undone"})
+            raise RuntimeError("the change fails")
+        assert not waker.event.wait(0.5)
+        enqueue("done")
+        assert waker.event.wait(2.0)
+    finally:
+        stop.set()
+        CONF.clear_override("wake_port", "xjob")

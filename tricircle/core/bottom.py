@@ -131,3 +131,49 @@ def _found_ours(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id
     if bottom_id:
         mark(ctx, pod, resource_type, bottom_id, admin)
     return bottom_id
+
+
+def ensure_port(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str, *,
+                project_id: str, body: dict, legit: Callable[[dict], bool],
+                ensure_fn: Callable[..., str] | None = None) -> str:
+    """`ensure` (or `ensure_fn`) for a port copy whose addresses (or MAC) may still be held
+    by the copy of a port the top has since removed or readdressed (its removal queued
+    behind this, or lost): the top decides addresses, so such a holder is removed and the
+    port made again. A holder without our mark, or one `legit` (item -> it still holds
+    them at the top) says is current, is a real conflict and raises."""
+    ensure_fn = ensure_fn or ensure
+    kwargs = {"project_id": project_id, "body": body, "admin": True}
+    try:
+        return ensure_fn(ctx, pod, resource_type, top_id, **kwargs)
+    except errors.Conflict:
+        if not _evict_holders(ctx, pod, top_id, body, legit):
+            raise
+    return ensure_fn(ctx, pod, resource_type, top_id, **kwargs)
+
+
+def _evict_holders(ctx: RequestContext | None, pod: Pod, top_id: str, body: dict,
+                   legit: Callable[[dict], bool]) -> bool:
+    pc = clients.get()
+    wanted = {(f.get("subnet_id"), f.get("ip_address")) for f in body.get("fixed_ips", ())}
+    ports = pc.request(ctx, pod.pod_name, "network", "GET", "/v2.0/ports", admin=True,
+                       params={"network_id": body["network_id"]}).json()["ports"]
+    holders = [p for p in ports if p["name"] != top_id and (
+        (body.get("mac_address") and p["mac_address"] == body["mac_address"])
+        or wanted & {(f["subnet_id"], f["ip_address"]) for f in p["fixed_ips"]})]
+    if not holders or any(MARKER not in (p.get("tags") or ()) or legit(p) for p in holders):
+        return False
+    for p in holders:
+        remove_port(ctx, pod, p)
+    return True
+
+
+def remove_port(ctx: RequestContext | None, pod: Pod, port: dict) -> None:
+    """Delete a port copy (as the pod lists it) and forget it; a router's interface leaves
+    its router instead (Neutron refuses to delete it directly, and deletes it then)."""
+    if port["device_owner"] == "network:router_interface" and port["device_id"]:
+        clients.get().request(ctx, pod.pod_name, "network", "PUT",
+                              f"/v2.0/routers/{port['device_id']}/remove_router_interface",
+                              admin=True, json={"port_id": port["id"]}, expect=(404,))
+    else:
+        delete(ctx, pod, "port", port["id"], admin=True)
+    routing.forget_bottom(pod.pod_id, [port["id"]])

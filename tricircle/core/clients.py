@@ -261,14 +261,30 @@ class PodClients:
         """call(item) for every item in parallel (bounded pool); [(item, result or the
         exception it raised)] in the order of `items`. Takes as long as the slowest."""
         items = list(items)
-        futures = [self.pool.submit(call, item) for item in items]
-        out = []
-        for item, future in zip(items, futures, strict=True):
-            try:
-                out.append((item, future.result()))
-            except Exception as err:  # noqa: BLE001 - the caller decides per item
-                out.append((item, err))
-        return out
+        if getattr(_in_pool, "yes", False):
+            # Called from a pool thread (a fan-out inside a fan-out): threads of its own,
+            # or outer calls waiting on inner ones queued behind them could fill the pool.
+            with ThreadPoolExecutor(max_workers=max(len(items), 1)) as inner:
+                return _gather(items, [inner.submit(_pooled, call, item) for item in items])
+        return _gather(items, [self.pool.submit(_pooled, call, item) for item in items])
+
+
+_in_pool = threading.local()
+
+
+def _pooled(call: Callable[[T], Any], item: T) -> Any:
+    _in_pool.yes = True
+    return call(item)
+
+
+def _gather(items: list, futures: list) -> list[tuple[Any, Any]]:
+    out = []
+    for item, future in zip(items, futures, strict=True):
+        try:
+            out.append((item, future.result()))
+        except Exception as err:  # noqa: BLE001 - the caller decides per item
+            out.append((item, err))
+    return out
 
 
 _clients: PodClients | None = None

@@ -70,6 +70,15 @@ xjob_opts = [
                       "with a top id that nothing at the top stands for); 0: never."),
     cfg.FloatOpt("audit_min_age", default=600.0, min=0,
                  help="The audit leaves bottom objects younger than this (seconds)."),
+    cfg.PortOpt("wake_port", default=19998,
+                help="UDP port tricircle-xjob listens on for a wake-up: a process that "
+                     "queued jobs sends one, so they start at once instead of at the next "
+                     "poll. 0: polling only."),
+    cfg.HostAddressOpt("wake_listen", default="127.0.0.1",
+                       help="Address tricircle-xjob takes wake-ups on."),
+    cfg.ListOpt("wake_hosts", default=["127.0.0.1"],
+                help="Where tricircle-xjob processes listen for wake-ups (every host "
+                     "running one)."),
     cfg.FloatOpt("reconcile_interval", default=600.0, min=0,
                  help="Seconds between reconciler passes over each pod (every copy "
                       "compared with the top and repaired); 0 disables them."),

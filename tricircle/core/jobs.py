@@ -9,13 +9,15 @@ is always safe. Workers and handlers live in tricircle/xjob/.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tricircle.core import db, errors
+from tricircle.core.conf import CONF
 from tricircle.core.context import RequestContext
 from tricircle.core.db.models import Job, new_id, utcnow
 
@@ -85,10 +87,31 @@ def enqueue(session: Session, job_type: str, resource: dict,
     """Queue work inside the caller's transaction: it commits or vanishes with the change.
     If the same work is already queued, that job covers this request too."""
     key = resource_key(job_type, resource)
+    session.info["wake_xjob"] = True  # once committed (tricircle/xjob/worker.py: Waker)
     db.insert_ignore(session, Job, {
         "id": new_id(), "type": job_type, "resource_key": key, "resource": resource,
         "project_id": project_id, "status": NEW, "queued_key": f"{job_type}:{key}",
         "attempts": 0, "run_after": utcnow(), "created_at": utcnow(), "updated_at": utcnow()})
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    if session.info.pop("wake_xjob", False):
+        wake()
+
+
+def wake() -> None:
+    """Tell tricircle-xjob that jobs are due now (a UDP datagram per [xjob] wake_hosts; a
+    lost one only costs the poll interval)."""
+    port = CONF.xjob.wake_port
+    if not port:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for host in CONF.xjob.wake_hosts:
+            try:
+                sock.sendto(b"jobs", (host, port))
+            except OSError:
+                pass
 
 
 def claim(owner: str, lease: float, limit: int = 50,

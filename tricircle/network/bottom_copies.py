@@ -104,11 +104,24 @@ def ensure_port(ctx: RequestContext | None, pod: Pod, port: Port) -> str:
     b_net = ensure_network(ctx, pod, net)
     fixed = [{"subnet_id": ensure_subnet(ctx, pod, sub, b_net), "ip_address": a.ip_address}
              for a, sub in allocs]
-    return bottom.ensure(ctx, pod, "port", port.id, project_id=port.project_id, admin=True,
-                         body={"project_id": port.project_id, "network_id": b_net,
-                               "mac_address": port.mac_address, "fixed_ips": fixed,
-                               "security_groups": ensure_groups(ctx, pod, port.id),
-                               **followed(port)})
+    return bottom.ensure_port(ctx, pod, "port", port.id, project_id=port.project_id,
+                              legit=_still_holds,
+                              body={"project_id": port.project_id, "network_id": b_net,
+                                    "mac_address": port.mac_address, "fixed_ips": fixed,
+                                    "security_groups": ensure_groups(ctx, pod, port.id),
+                                    **followed(port)})
+
+
+def _still_holds(copy: dict) -> bool:
+    """Does the top port a copy stands for still have its MAC or one of its addresses?"""
+    with db.transaction() as s:
+        port = s.get(Port, copy["name"])
+        if port is None:
+            return False
+        ips = set(s.scalars(select(IPAllocation.ip_address)
+                            .where(IPAllocation.port_id == port.id)))
+    return port.mac_address == copy["mac_address"] or bool(
+        ips & {f["ip_address"] for f in copy["fixed_ips"]})
 
 
 def ensure_groups(ctx: RequestContext | None, pod: Pod, port_id: str) -> list[str]:

@@ -342,4 +342,6 @@ def remove_interface(s: Session, ctx: RequestContext, router: Router, body: dict
     s.flush()
     router.revision_number += 1
     sync(s, router)
+    # Its copy may be made yet never attached (a setup that failed half way): removed too.
+    networking.remove_bottoms(s, "port", [port.id])
     return info

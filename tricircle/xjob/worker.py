@@ -33,13 +33,49 @@ def backoff(attempts: int, conf: cfg.ConfigOpts = CONF) -> float:
     return min(conf.xjob.backoff_base * 2 ** max(attempts - 1, 0), conf.xjob.backoff_max)
 
 
+class Waker:
+    """Wake-ups from processes that queued jobs (core/jobs.wake): idle workers try to claim
+    at once instead of at their next poll. SO_REUSEPORT: several tricircle-xjob processes
+    on one host share the port (the kernel hands each datagram to one of them)."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def listen(self, conf: cfg.ConfigOpts, stop: threading.Event) -> bool:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        try:
+            sock.bind((conf.xjob.wake_listen, conf.xjob.wake_port))
+        except OSError as err:
+            LOG.warning("No wake-ups on port %s (%s): polling only", conf.xjob.wake_port, err)
+            sock.close()
+            return False
+        sock.settimeout(1.0)
+
+        def receive() -> None:
+            while not stop.is_set():
+                try:
+                    sock.recv(64)
+                except TimeoutError:
+                    continue
+                self.event.set()
+            self.event.set()  # let waiting workers see the stop
+        threading.Thread(target=receive, name="xjob-wake", daemon=True).start()
+        return True
+
+    def wait(self, timeout: float) -> None:
+        self.event.wait(timeout)
+        self.event.clear()
+
+
 class Worker:
     """`periodic`: take only periodic jobs (True), only user work (False), or any."""
 
     def __init__(self, conf: cfg.ConfigOpts = CONF, name: str | None = None,
-                 periodic: bool | None = None) -> None:
+                 periodic: bool | None = None, waker: Waker | None = None) -> None:
         self.conf = conf
         self.periodic = periodic
+        self.waker = waker
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()
 
@@ -83,7 +119,9 @@ class Worker:
             except Exception:
                 LOG.exception("Worker %s: error claiming a job", self.owner)
                 ran = False
-            if not ran:
+            if not ran and self.waker is not None:
+                self.waker.wait(self.conf.xjob.poll_interval)
+            elif not ran:
                 self.stopping.wait(self.conf.xjob.poll_interval)
 
     def sweep_loop(self) -> None:
@@ -116,9 +154,12 @@ def serve(conf: cfg.ConfigOpts = CONF) -> threading.Event:
     """Start the worker threads and the sweeper; set the returned event to stop them."""
     load_handlers(conf)
     stop = threading.Event()
+    waker = Waker()
+    if not (conf.xjob.wake_port and waker.listen(conf, stop)):
+        waker = None
     # User work on `workers` threads; periodic work (audits) on one thread of its own.
-    workers = [Worker(conf, periodic=False) for _ in range(conf.xjob.workers)]
-    workers.append(Worker(conf, periodic=True))
+    workers = [Worker(conf, periodic=False, waker=waker) for _ in range(conf.xjob.workers)]
+    workers.append(Worker(conf, periodic=True, waker=waker))
     for w in workers:
         w.stopping = stop
         threading.Thread(target=w.loop, name=f"xjob-{w.owner}", daemon=True).start()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tricircle.core import bottom, clients, db, pods, routing
 from tricircle.core.context import RequestContext
+from tricircle.core.db.models import Pod
 
 
 def delete_bottom(ctx: RequestContext, resource: dict) -> None:
@@ -17,8 +18,22 @@ def delete_bottom(ctx: RequestContext, resource: dict) -> None:
         net = clients.get().request(ctx, pod.pod_name, "network", "GET",
                                     f"/v2.0/networks/{bottom_id}", admin=True, expect=(404,))
         if net.status_code == 200:
+            # The top let it go, so no top port is left on it: copies of ours still there
+            # (their own removal queued behind this one) go first.
+            for port in _ports(ctx, pod, {"network_id": bottom_id}):
+                if bottom.MARKER in (port.get("tags") or ()):
+                    bottom.remove_port(ctx, pod, port)
             bottom.delete(ctx, pod, rtype, bottom_id, admin=True)
             routing.forget_bottom(pod.pod_id, net.json()["network"]["subnets"])
+    elif bottom_id and rtype == "port":
+        for port in _ports(ctx, pod, {"id": bottom_id}):
+            bottom.remove_port(ctx, pod, port)
     elif bottom_id:
         bottom.delete(ctx, pod, rtype, bottom_id, admin=True)
     routing.forget(top_id, pod.pod_id, rtype)
+
+
+def _ports(ctx: RequestContext, pod: Pod, params: dict) -> list[dict]:
+    return clients.get().request(ctx, pod.pod_name, "network", "GET", "/v2.0/ports",
+                                 admin=True, params=params).json()["ports"]
+

@@ -15,6 +15,7 @@ the project's name; every bottom object is named with the top id it stands for.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -116,12 +117,24 @@ def _bridge_objects(ctx: RequestContext, pod: Pod, project: str, bridge: Bridge,
                                        "ip_version": 4, "cidr": bridge.cidr,
                                        "gateway_ip": None, "enable_dhcp": False},
                                    complete=lambda sub: sub["network_id"] == b_net)
-    return bottom.ensure_complete(
-        ctx, pod, "bridge_port", bport.id, project_id=project, admin=True,
+    def complete(port: dict) -> bool:
+        return [(ip["subnet_id"], ip["ip_address"]) for ip in port["fixed_ips"]] == [
+            (b_sub, bport.ip_address)]
+
+    # A released bridge IP handed out again may still be held by the old router's port.
+    return bottom.ensure_port(
+        ctx, pod, "bridge_port", bport.id, project_id=project, legit=_bridge_ip_held,
         body={"project_id": project, "network_id": b_net,
               "fixed_ips": [{"subnet_id": b_sub, "ip_address": bport.ip_address}]},
-        complete=lambda port: [(ip["subnet_id"], ip["ip_address"]) for ip in
-                               port["fixed_ips"]] == [(b_sub, bport.ip_address)])
+        ensure_fn=lambda *args, **kwargs: bottom.ensure_complete(*args, **kwargs,
+                                                                 complete=complete))
+
+
+def _bridge_ip_held(copy: dict) -> bool:
+    with db.transaction() as s:
+        bport = s.get(BridgePort, copy["name"])
+    return bport is not None and bport.ip_address in {f["ip_address"]
+                                                      for f in copy["fixed_ips"]}
 
 
 def _drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
@@ -149,25 +162,33 @@ def _detach(ctx: RequestContext, pod: Pod, b_router: str, b_port: dict) -> None:
 
 def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
     pod, router, project = want.pod, plan.router, plan.project_id
-    attrs = bottom_copies.followed(router)
-    b_router = bottom.ensure(ctx, pod, "router", router.id, project_id=project, admin=True,
-                             body={"project_id": project, **attrs})
-    # Found rather than made, or changed at the top meanwhile: it follows the top.
-    bottom_copies.follow(ctx, pod, "router", b_router, attrs)
-    ports = _router_ports(ctx, pod, b_router)
-    attached = {p["id"] for p in ports}
-    keep = set()
-    for item in want.interfaces:
-        b_port = bottom_copies.ensure_port(ctx, pod, item[0])
-        _attach(ctx, pod, b_router, b_port, attached)
-        keep.add(item[0].id)
     if plan.bridge is None or want.bridge_port is None:  # the API allocates both first
         raise RuntimeError(f"Router {router.id} has interfaces in {pod.pod_name} but no "
                            "bridge IP there.")
-    b_port = _bridge_objects(ctx, pod, project, plan.bridge, want.bridge_port)
-    _attach(ctx, pod, b_router, b_port, attached)
-    keep.add(want.bridge_port.id)
-    for stale in ports:
+    bridge, bport = plan.bridge, want.bridge_port
+
+    def bottom_router() -> str:
+        attrs = bottom_copies.followed(router)
+        b_router = bottom.ensure(ctx, pod, "router", router.id, project_id=project,
+                                 admin=True, body={"project_id": project, **attrs})
+        # Found rather than made, or changed at the top meanwhile: it follows the top.
+        bottom_copies.follow(ctx, pod, "router", b_router, attrs)
+        return b_router
+
+    # The router, each interface's port (with its network and subnet) and the bridge's
+    # network, subnet and port do not depend on each other: made at once.
+    steps: list[Callable[[], str]] = [
+        bottom_router, *(lambda port=item[0]: bottom_copies.ensure_port(ctx, pod, port)
+                         for item in want.interfaces),
+        lambda: _bridge_objects(ctx, pod, project, bridge, bport)]
+    results = clients.get().fanout(steps, lambda step: step())
+    _raise_first(results)
+    b_router, *b_ports = [made for _, made in results]
+    attached = {p["id"]: p for p in _router_ports(ctx, pod, b_router)}
+    for b_port in b_ports:  # one at a time: Neutron serialises a router's changes anyway
+        _attach(ctx, pod, b_router, b_port, set(attached))
+    keep = {item[0].id for item in want.interfaces} | {bport.id}
+    for stale in attached.values():
         if stale["name"] not in keep:
             _detach(ctx, pod, b_router, stale)
 
@@ -184,8 +205,19 @@ def _teardown_pod(ctx: RequestContext, plan: Plan, router_id: str, pod: Pod) -> 
         bottom.delete(ctx, pod, "router", b_router, admin=True)
     routing.forget(router_id, pod.pod_id, "router")
     with db.transaction() as s:  # its bridge port is gone: the IP may be handed out again
-        s.execute(BridgePort.__table__.delete().where(BridgePort.router_id == router_id,
-                                                      BridgePort.pod_id == pod.pod_id))
+        # ... unless an interface in this pod was added since the plan: the API, holding
+        # the same row lock, kept the bridge IP it found (its setup_router comes next).
+        db.lock(s, Router, router_id)
+        if not _spans(s, router_id, pod.pod_id):
+            s.execute(BridgePort.__table__.delete().where(BridgePort.router_id == router_id,
+                                                          BridgePort.pod_id == pod.pod_id))
+
+
+def _spans(s, router_id: str, pod_id: str) -> bool:
+    router = s.get(Router, router_id)
+    return router is not None and any(
+        routers.pod_of_network(s, router.project_id, item[3], bind=False).pod_id == pod_id
+        for item in routers.interfaces(s, router_id))
 
 
 def _release_bridges(ctx: RequestContext, project: str, pods: list[Pod]) -> None:
