@@ -2,7 +2,7 @@
 from the last interface add to converged routes on the testbed.
 
     .venv/bin/python bench/l3_convergence.py calls [--pods 2 5 10 20 50]
-    .venv/bin/python bench/l3_convergence.py testbed [--rounds 5]   (testbed/up first)
+    .venv/bin/python bench/l3_convergence.py testbed [--rounds 7]   (testbed/up first)
 
 `calls`: N simulated pods, each a small Neutron (the calls Tricircle makes, with Neutron's
 shapes) over HTTP in this process. A router gets one subnet in each pod; then its jobs
@@ -189,12 +189,47 @@ def run(n_pods: int) -> dict:
             "one_more_pod_calls": added, "one_more_pod_s": round(add_s, 2)}
 
 
+def _routes_to(pod, router_id: str, cidr: str) -> bool:
+    """Does the pod's copy of the router route `cidr` (read from the pod's own API)?"""
+    found = list(pod.network.routers(name=router_id))
+    return bool(found) and any(r["destination"] == cidr for r in found[0].routes)
+
+
+def _floor(pod, r: int) -> float:
+    """The same work's dependent calls made straight to the pod: network, subnet, port,
+    router, interface, routes, one after another (each needs the one before)."""
+    made = []
+    t = time.perf_counter()
+    try:
+        net = pod.network.create_network(name=f"floor-{r}")
+        made.append(lambda: pod.network.delete_network(net))
+        sub = pod.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.52.0.0/24")
+        port = pod.network.create_port(network_id=net.id, fixed_ips=[
+            {"subnet_id": sub.id, "ip_address": "10.52.0.1"}])
+        made.append(lambda: pod.network.delete_port(port, ignore_missing=True))
+        router = pod.network.create_router(name=f"floor-{r}")
+        made.append(lambda: pod.network.delete_router(router))
+        pod.network.add_interface_to_router(router, port_id=port.id)
+        made.append(lambda: pod.network.remove_interface_from_router(router, port_id=port.id))
+        pod.network.update_router(router, routes=[{"destination": "10.53.0.0/24",
+                                                   "nexthop": "10.52.0.9"}])
+        made.append(lambda: pod.network.update_router(router, routes=[]))
+        return time.perf_counter() - t
+    finally:
+        for undo in reversed(made):
+            undo()
+
+
 def testbed_rounds(rounds: int) -> None:
+    """A round: two networks (az1, az2) on a new router, one joined; the clock runs from
+    the second interface add until the router is ACTIVE and both pods' own APIs show the
+    route to the other pod's CIDR. A router in ERROR ends the run (a job FAILed)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "testbed"))
     from tb import clouds  # noqa: PLC0415
 
     demo = clouds.connect("tricircle-demo")
-    times = []
+    pods = {az: clouds.connect(key) for az, key in (("az1", "pod1"), ("az2", "pod2"))}
+    times, floors = [], []
     for r in range(rounds):
         made = []
         try:
@@ -214,24 +249,35 @@ def testbed_rounds(rounds: int) -> None:
             demo.network.add_interface_to_router(router, subnet=subs[1].id)
             made.append(lambda router=router, sub=subs[1]:
                         demo.network.remove_interface_from_router(router, subnet=sub.id))
-            while (status := demo.network.get_router(router.id).status) != "ACTIVE":
-                if status == "ERROR":  # a job FAILed: not converged (see /v1.0/jobs)
-                    raise SystemExit(f"round {r}: router {router.id} is ERROR")
-                time.sleep(0.1)
+            while not (
+                    _active(demo, router.id, r)
+                    and _routes_to(pods["az1"], router.id, "10.51.0.0/24")
+                    and _routes_to(pods["az2"], router.id, "10.50.0.0/24")):
+                time.sleep(0.05)
             times.append(time.perf_counter() - t)
-            print(json.dumps({"round": r, "converged_s": round(times[-1], 2)}), flush=True)
+            floors.append(_floor(pods["az2"], r))
+            print(json.dumps({"round": r, "converged_s": round(times[-1], 2),
+                              "floor_s": round(floors[-1], 2)}), flush=True)
         finally:
             for undo in reversed(made):
                 undo()
-    print(json.dumps({"median_converged_s": round(statistics.median(times), 2),
-                      "rounds": rounds}))
+    print(json.dumps({"rounds": rounds, "median_converged_s": round(statistics.median(times), 2),
+                      "min_s": round(min(times), 2), "max_s": round(max(times), 2),
+                      "median_floor_s": round(statistics.median(floors), 2)}))
+
+
+def _active(demo, router_id: str, r: int) -> bool:
+    status = demo.network.get_router(router_id).status
+    if status == "ERROR":  # a job FAILed: not converged (see /v1.0/jobs)
+        raise SystemExit(f"round {r}: router {router_id} is ERROR")
+    return status == "ACTIVE"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", choices=["calls", "testbed"])
     parser.add_argument("--pods", type=int, nargs="+", default=[2, 5, 10, 20, 50])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     if args.mode == "testbed":
         testbed_rounds(args.rounds)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.conftest import both_databases
-from tricircle.core import db, errors, jobs
+from tricircle.core import clients, db, errors, jobs
 from tricircle.core.conf import CONF
 from tricircle.core.db.models import Job
 from tricircle.xjob import handlers
@@ -222,3 +222,32 @@ def test_a_committed_job_wakes_the_workers_and_a_rolled_back_one_does_not(
     finally:
         stop.set()
         CONF.clear_override("wake_port", "xjob")
+
+
+fenced: list[str] = []
+
+
+@handlers.register("test_fenced", "key")
+def steal_then_call(ctx, resource: dict) -> None:
+    with db.transaction() as s:  # the sweeper gave the job to another worker meanwhile
+        s.execute(update(Job).where(Job.type == "test_fenced").values(lease_owner="thief"))
+    time.sleep(CONF.xjob.lease_seconds)  # the renewer finds out
+    try:
+        clients.get().request(ctx, "Pod1", "network", "GET", "/v2.0/networks")
+    except errors.LeaseLost:
+        fenced.append(resource["key"])
+        raise
+
+
+def test_a_worker_that_lost_its_lease_calls_no_pod(database: str) -> None:
+    CONF.set_override("lease_seconds", 1.0, "xjob")
+    fenced.clear()
+    try:
+        with db.transaction() as s:
+            jobs.enqueue(s, "test_fenced", {"key": "k"})
+        assert xjob.Worker(name="w1").run_once()
+        assert fenced == ["k"]
+        (job,) = [j for j in all_jobs() if j.type == "test_fenced"]
+        assert (job.status, job.lease_owner) == (jobs.RUNNING, "thief")  # untouched
+    finally:
+        CONF.clear_override("lease_seconds", "xjob")

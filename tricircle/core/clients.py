@@ -177,6 +177,7 @@ class PodClients:
         our error of that status with the pod's message; no answer or a 5xx raises
         PodUnavailable. `admin` uses the service account instead of the user's token.
         `path` is relative to the endpoint, or with `from_root` to its root (see root())."""
+        fence(ctx, f"{method} {path} in {region}")
         auth = self.service_auth if admin or ctx is None or ctx.user_auth is None \
             else ctx.user_auth
         # keystoneauth retries timeouts as connection failures: a POST the pod received
@@ -212,6 +213,7 @@ class PodClients:
             return self.request(ctx, region, service_type, "GET", path, params=params,
                                 headers=headers, from_root=from_root, admin=admin).json()
 
+        fence(ctx, f"GET {path} in {region}")
         auth = self.service_auth if admin or ctx is None or ctx.user_auth is None \
             else ctx.user_auth
         url = urlsplit((self.root if from_root else self.endpoint)(region, service_type)
@@ -267,6 +269,12 @@ class PodClients:
             with ThreadPoolExecutor(max_workers=max(len(items), 1)) as inner:
                 return _gather(items, [inner.submit(_pooled, call, item) for item in items])
         return _gather(items, [self.pool.submit(_pooled, call, item) for item in items])
+
+
+def fence(ctx: RequestContext | None, what: str) -> None:
+    """A job whose lease may have passed to another worker calls no pod any more."""
+    if ctx is not None and ctx.deadline is not None and time.monotonic() > ctx.deadline:
+        raise errors.LeaseLost(f"Lease lost before {what}.")
 
 
 _in_pool = threading.local()

@@ -13,6 +13,9 @@ class RequestContext(oslo_context.RequestContext):
     def __init__(self, user_auth: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user_auth = user_auth
+        # A job's context: past this time.monotonic() its lease may have passed to another
+        # worker, and no pod may be called any more (tricircle/xjob/worker.py).
+        self.deadline: float | None = None
 
     @classmethod
     def from_environ(cls, environ: dict, **kwargs: Any) -> RequestContext:

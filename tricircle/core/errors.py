@@ -77,3 +77,10 @@ class PodUnavailable(TricircleError):
     def __init__(self, pod_name: str, detail: str) -> None:
         self.pod_name = pod_name
         super().__init__(f"Pod {pod_name} is unavailable: {detail}")
+
+
+class LeaseLost(TricircleError):
+    """A job's worker could not renew its lease in time: another worker may take the job,
+    so this one makes no further call to a pod (fencing)."""
+    code = 409
+    message = "The job's lease was lost."

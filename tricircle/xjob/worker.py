@@ -16,12 +16,15 @@ import uuid
 
 from oslo_config import cfg
 
-from tricircle.core import db, jobs, pods
+from tricircle.core import db, errors, jobs, pods
 from tricircle.core.conf import CONF
-from tricircle.core.context import admin_context
+from tricircle.core.context import RequestContext, admin_context
 from tricircle.xjob import handlers
 
 LOG = logging.getLogger(__name__)
+# A job stops calling pods once this share of its lease has passed since the last renewal
+# sent: before the lease expires and the sweeper may hand the job to another worker.
+FENCE = 0.8
 
 
 def load_handlers(conf: cfg.ConfigOpts = CONF) -> None:
@@ -88,10 +91,15 @@ class Worker:
         LOG.info("Running job %s %s %s (attempt %d)", job.id, job.type, job.resource,
                  job.attempts)
         done = threading.Event()
-        renewer = threading.Thread(target=self._renew, args=(job.id, lease, done), daemon=True)
+        ctx = admin_context()
+        ctx.deadline = time.monotonic() + lease * FENCE
+        renewer = threading.Thread(target=self._renew, args=(job.id, lease, done, ctx),
+                                   daemon=True)
         renewer.start()
         try:
-            handlers.HANDLERS[job.type](admin_context(), job.resource)
+            handlers.HANDLERS[job.type](ctx, job.resource)
+        except errors.LeaseLost as err:
+            LOG.warning("Job %s %s stopped: %s", job.id, job.type, err)
         except Exception as err:  # noqa: BLE001 - every failure is retried or recorded
             delay = backoff(job.attempts, self.conf)
             status = jobs.fail(job.id, self.owner, f"{type(err).__name__}: {err}",
@@ -106,11 +114,20 @@ class Worker:
             renewer.join()
         return True
 
-    def _renew(self, job_id: str, lease: float, done: threading.Event) -> None:
+    def _renew(self, job_id: str, lease: float, done: threading.Event,
+               ctx: RequestContext) -> None:
         while not done.wait(lease / 3):
-            if not jobs.renew(job_id, self.owner, lease):
+            sent = time.monotonic()
+            try:
+                ours = jobs.renew(job_id, self.owner, lease)
+            except Exception:  # the database unreachable: the deadline runs on
+                LOG.exception("Could not renew the lease of job %s", job_id)
+                continue
+            if not ours:
                 LOG.warning("Lost the lease of job %s", job_id)
+                ctx.deadline = 0.0  # fenced at once
                 return
+            ctx.deadline = sent + lease * FENCE
 
     def loop(self) -> None:
         while not self.stopping.is_set():

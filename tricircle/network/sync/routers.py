@@ -220,21 +220,31 @@ def _spans(s, router_id: str, pod_id: str) -> bool:
         for item in routers.interfaces(s, router_id))
 
 
-def _release_bridges(ctx: RequestContext, project: str, pods: list[Pod]) -> None:
-    """The project's bridge network leaves a pod with its last bridge port there; the
-    VLAN and CIDR are released once it has left every pod."""
+def _release_bridges(ctx: RequestContext, project: str) -> None:
+    """The project's bridge network leaves every pod where none of its routers has a
+    bridge IP any more; the VLAN and CIDR are released once it has left every pod.
+    Level-triggered over all pods holding it: one a failed run left behind goes too."""
     with db.transaction() as s:
         bridge = s.scalar(select(Bridge).where(Bridge.project_id == project))
         if bridge is None:
             return
         used = set(s.scalars(select(BridgePort.pod_id)
                              .where(BridgePort.bridge_id == bridge.id)))
-    for pod in pods:
+        holding = list(s.execute(select(Pod, Routing.bottom_id)
+                                 .join(Routing, Routing.pod_id == Pod.pod_id)
+                                 .where(Routing.top_id == bridge.id,
+                                        Routing.resource_type == "bridge_network",
+                                        Routing.bottom_id.is_not(None))))
+    for pod, b_net in holding:
         if pod.pod_id in used:
             continue
-        b_net = routing.bottom_id(bridge.id, pod.pod_id, "bridge_network")
-        if b_net:
-            _drop_network_if_unused(ctx, pod, b_net)
+        # No bridge IP here: a port of ours still on it was made by a setup that failed
+        # before attaching it (or its router's teardown was cut short).
+        for port in _call(ctx, pod, "GET", "/v2.0/ports", params={"network_id": b_net}
+                          )["ports"]:
+            if bottom.MARKER in (port.get("tags") or ()):
+                bottom.remove_port(ctx, pod, port)
+        _drop_network_if_unused(ctx, pod, b_net)
     with db.transaction() as s:
         left = s.scalar(select(Routing.id).where(
             Routing.top_id == bridge.id, Routing.resource_type == "bridge_network"))
@@ -260,7 +270,7 @@ def setup_router(ctx: RequestContext, resource: dict) -> None:
     results = pc.fanout(plan.wanted.values(), lambda want: _setup_pod(ctx, plan, want))
     results += pc.fanout(leaving, lambda pod: _teardown_pod(ctx, plan, router_id, pod))
     _raise_first(results)
-    _release_bridges(ctx, plan.project_id, leaving)
+    _release_bridges(ctx, plan.project_id)
     configure_routes(ctx, resource)  # at once: a queued job would wait a poll or more
 
 
