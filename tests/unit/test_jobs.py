@@ -251,3 +251,11 @@ def test_a_worker_that_lost_its_lease_calls_no_pod(database: str) -> None:
         assert (job.status, job.lease_owner) == (jobs.RUNNING, "thief")  # untouched
     finally:
         CONF.clear_override("lease_seconds", "xjob")
+
+
+def test_what_a_user_waits_for_is_claimed_first(database: str) -> None:
+    enqueue("earlier")
+    with db.transaction() as s:
+        jobs.enqueue(s, "configure_routes", {"router_id": "r1"}, project_id="p1")
+    assert jobs.claim("w1", lease=30, periodic=False).type == "configure_routes"
+    assert jobs.claim("w2", lease=30, periodic=False).resource_key == "earlier"

@@ -34,7 +34,8 @@ APIS = {
 }
 
 
-# Neutron (29) takes `tags` in a POST for ports only: the others are tagged just after.
+# Set with Neutron's tag API just after the object is made: Neutron (29) takes no `tags`
+# in a POST but a port's, and drops those without its tag service plugin.
 MARKER = "tricircle"
 
 
@@ -57,14 +58,20 @@ def find(ctx: RequestContext | None, pod: Pod, resource_type: str, name: str,
 def create(ctx: RequestContext | None, pod: Pod, resource_type: str, body: dict,
            admin: bool = False) -> str:
     a = api(resource_type)
-    if a is _PORTS:
-        body = {**body, "tags": [MARKER]}
     resp = clients.get().request(ctx, pod.pod_name, a.service_type, "POST", a.path,
                                  json={a.key: body}, admin=admin)
-    made = resp.json()[a.key]
-    if MARKER not in made.get("tags", ()):
-        mark(ctx, pod, resource_type, made["id"], admin)
-    return made["id"]
+    made = resp.json()[a.key]["id"]
+    # Marked off the critical path: a job's marks are set once it is done (ctx.deferred;
+    # they would slow the pod's answers to its next calls), others' at once in the
+    # background. A mark lost with its process is set by the reconciler, which marks
+    # every copy the routing table knows.
+    def marking() -> None:
+        mark(ctx, pod, resource_type, made, admin)
+    if ctx is not None and ctx.deferred is not None:
+        ctx.deferred.append(marking)
+    else:
+        clients.get().pool.submit(marking)
+    return made
 
 
 def mark(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: str,
@@ -95,11 +102,14 @@ def delete(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: 
 def ensure_complete(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str,
                     *, project_id: str, body: dict, admin: bool = False,
                     complete: Callable[[dict], bool] = lambda item: True) -> str:
-    """`ensure`, then the object read back (a list by id: see `delete`): one gone behind
-    our back, or incomplete (a subnet on another network, a port without its address),
-    is made again rather than trusted."""
+    """`ensure`, then an object recorded earlier read back (a list by id: see `delete`):
+    one gone behind our back, or incomplete (a subnet on another network, a port without
+    its address), is made again rather than trusted."""
+    known = routing.bottom_id(top_id, pod.pod_id, resource_type)
     bottom_id = ensure(ctx, pod, resource_type, top_id, project_id=project_id, body=body,
                        admin=admin)
+    if known is None:  # made just now from `body`: nothing to doubt yet
+        return bottom_id
     a = api(resource_type)
     listed = clients.get().request(ctx, pod.pod_name, a.service_type, "GET", a.path,
                                    params={"id": bottom_id}, admin=admin).json()

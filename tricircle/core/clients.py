@@ -199,6 +199,8 @@ class PodClients:
                     raise errors.PodUnavailable(region, str(err)) from err
             except ks_exc.ClientException as err:  # timeouts and other transport failures
                 raise errors.PodUnavailable(region, str(err)) from err
+        LOG.debug("%s %s %s: %s in %.3f s", region, method, path, resp.status_code,
+                  resp.elapsed.total_seconds())
         return checked(region, resp, expect)
 
     def get_json(self, ctx: RequestContext | None, region: str, service_type: str,

@@ -1,6 +1,7 @@
 """Request context: who is calling, with which token, under which request id."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from oslo_context import context as oslo_context
@@ -16,6 +17,8 @@ class RequestContext(oslo_context.RequestContext):
         # A job's context: past this time.monotonic() its lease may have passed to another
         # worker, and no pod may be called any more (tricircle/xjob/worker.py).
         self.deadline: float | None = None
+        # A job's context: calls to make once it is done (bottom.create's marks).
+        self.deferred: list[Callable[[], None]] | None = None
 
     @classmethod
     def from_environ(cls, environ: dict, **kwargs: Any) -> RequestContext:

@@ -12,7 +12,7 @@ import datetime as dt
 import socket
 from collections.abc import Callable
 
-from sqlalchemy import event, select, update
+from sqlalchemy import case, event, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,11 @@ LOCKS: dict[str, str] = {"setup_router": "l3", "configure_routes": "l3"}
 
 # Periodic work (audits) runs on a worker of its own: user work never waits behind it.
 PERIODIC: frozenset[str] = frozenset({"audit_pod", "reconcile_pod"})
+
+
+# What a user waits for goes first (lower first; unnamed types 1): a router's convergence
+# before the follow-ups of updates and deletes.
+PRIORITY: dict[str, int] = {"setup_router": 0, "configure_routes": 0}
 
 
 def lock_key(job: Job) -> str | None:
@@ -124,7 +129,8 @@ def claim(owner: str, lease: float, limit: int = 50,
         kinds = Job.type.in_(PERIODIC)
         query = query.where(kinds if periodic else ~kinds)
     with db.transaction() as s:
-        candidates = list(s.scalars(query.order_by(Job.run_after).limit(limit)))
+        first = case(PRIORITY, value=Job.type, else_=1) if PRIORITY else literal(1)
+        candidates = list(s.scalars(query.order_by(first, Job.run_after).limit(limit)))
     for job in candidates:
         try:
             with db.transaction() as s:

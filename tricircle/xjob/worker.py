@@ -13,10 +13,11 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from oslo_config import cfg
 
-from tricircle.core import db, errors, jobs, pods
+from tricircle.core import clients, db, errors, jobs, pods
 from tricircle.core.conf import CONF
 from tricircle.core.context import RequestContext, admin_context
 from tricircle.xjob import handlers
@@ -25,6 +26,13 @@ LOG = logging.getLogger(__name__)
 # A job stops calling pods once this share of its lease has passed since the last renewal
 # sent: before the lease expires and the sweeper may hand the job to another worker.
 FENCE = 0.8
+
+
+def _logged(call: Callable[[], None]) -> None:
+    try:
+        call()
+    except Exception:
+        LOG.exception("A deferred call failed")
 
 
 def load_handlers(conf: cfg.ConfigOpts = CONF) -> None:
@@ -93,6 +101,7 @@ class Worker:
         done = threading.Event()
         ctx = admin_context()
         ctx.deadline = time.monotonic() + lease * FENCE
+        ctx.deferred = []
         renewer = threading.Thread(target=self._renew, args=(job.id, lease, done, ctx),
                                    daemon=True)
         renewer.start()
@@ -109,6 +118,8 @@ class Worker:
         else:
             jobs.finish(job.id, self.owner)
             LOG.info("Job %s %s done", job.id, job.type)
+            for call in ctx.deferred:  # after the job: not on its critical path
+                clients.get().pool.submit(_logged, call)
         finally:
             done.set()
             renewer.join()

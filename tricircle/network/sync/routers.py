@@ -167,12 +167,14 @@ def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
                            "bridge IP there.")
     bridge, bport = plan.bridge, want.bridge_port
 
+    known = routing.bottom_id(router.id, pod.pod_id, "router")
+
     def bottom_router() -> str:
         attrs = bottom_copies.followed(router)
         b_router = bottom.ensure(ctx, pod, "router", router.id, project_id=project,
                                  admin=True, body={"project_id": project, **attrs})
-        # Found rather than made, or changed at the top meanwhile: it follows the top.
-        bottom_copies.follow(ctx, pod, "router", b_router, attrs)
+        if known:  # made earlier: it follows the top (changed there meanwhile)
+            bottom_copies.follow(ctx, pod, "router", b_router, attrs)
         return b_router
 
     # The router, each interface's port (with its network and subnet) and the bridge's
@@ -185,8 +187,8 @@ def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
     _raise_first(results)
     b_router, *b_ports = [made for _, made in results]
     attached = {p["id"]: p for p in _router_ports(ctx, pod, b_router)}
-    for b_port in b_ports:  # one at a time: Neutron serialises a router's changes anyway
-        _attach(ctx, pod, b_router, b_port, set(attached))
+    _raise_first(clients.get().fanout(
+        b_ports, lambda b_port: _attach(ctx, pod, b_router, b_port, set(attached))))
     keep = {item[0].id for item in want.interfaces} | {bport.id}
     for stale in attached.values():
         if stale["name"] not in keep:
