@@ -78,6 +78,9 @@ class SimNeutron:
                 port = self.objects["ports"][body["port_id"]]
                 port.update(device_id=obj["id"], device_owner="network:router_interface")
                 return 200, {"id": obj["id"], "port_id": port["id"]}
+            if len(parts) == 4 and parts[2] == "tags":
+                obj.setdefault("tags", []).append(parts[3])
+                return 201, None
             if len(parts) == 3 and parts[2] == "remove_router_interface":
                 self.objects["ports"].pop(body["port_id"], None)
                 return 200, {"id": obj["id"], "port_id": body["port_id"]}
@@ -285,6 +288,7 @@ def main() -> None:
     if args.mode == "testbed":
         testbed_rounds(args.rounds)
         return
+    CONF([], project="tricircle", default_config_files=[])  # parsed: policy reads it
     for n in args.pods:
         print(json.dumps(run(n)), flush=True)
 

@@ -40,8 +40,8 @@ def test_boot_on_a_network_and_on_a_port(flavor: str, cloud: Callable, unique: s
         assert made.fixed_ips[0]["ip_address"] in str(port["Fixed IP Addresses"])
         assert made.device_id == server["id"] and made.binding_vif_type != "binding_failed"
         # Marked as ours, like its network: the audit may only ever remove what is.
-        assert "tricircle" in made.tags and "tricircle" in pod2.get_network(
-            made.network_id).tags
+        wait_for("the copies to be marked", lambda made=made: "tricircle" in pod2.get_port(
+            made.id).tags and "tricircle" in pod2.get_network(made.network_id).tags)
     assert not list(cloud("pod1-demo").network.networks(name=net["id"]))  # only in its pod
 
     # A network hinted to az2 cannot take a server of az1.

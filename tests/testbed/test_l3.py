@@ -132,9 +132,10 @@ def test_two_pods_one_router(cloud: Callable, unique: str, cleanup: Callable) ->
     assert b1.bridge_net.provider_physical_network == layout.BRIDGE_PHYSNET
     assert b1.bridge_subnet.cidr == b2.bridge_subnet.cidr
     assert not b1.bridge_subnet.is_dhcp_enabled
-    for b in (b1, b2):  # every copy carries our mark
-        assert all("tricircle" in o.tags for o in (b.router, b.bridge_net, b.bridge_subnet,
-                                                   *b.ports.values())), b
+    def marked() -> bool:  # every copy carries our mark (set once the job is done)
+        return all("tricircle" in o.tags for b in (bottom(cloud, p, router.id) for p in PODS)
+                   for o in (b.router, b.bridge_net, b.bridge_subnet, *b.ports.values()))
+    wait_for("the copies to be marked as ours", marked, timeout=30)
     ip1, ip2 = ({p.fixed_ips[0]["ip_address"] for p in b.ports.values()
                  if p.network_id == b.bridge_net.id}.pop() for b in (b1, b2))
     assert ip1 != ip2

@@ -187,3 +187,22 @@ def remove_port(ctx: RequestContext | None, pod: Pod, port: dict) -> None:
     else:
         delete(ctx, pod, "port", port["id"], admin=True)
     routing.forget_bottom(pod.pod_id, [port["id"]])
+
+
+def drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
+    """Delete a bottom network Tricircle made once no port (but DHCP's) is left on it:
+    a server of the same network may still be using it."""
+    pc = clients.get()
+    ports = pc.request(ctx, pod.pod_name, "network", "GET", "/v2.0/ports", admin=True,
+                       params={"network_id": b_net, "fields": ["id", "device_owner"]}
+                       ).json()["ports"]
+    if any(not p["device_owner"].startswith("network:dhcp") for p in ports):
+        return
+    net = pc.request(ctx, pod.pod_name, "network", "GET", f"/v2.0/networks/{b_net}",
+                     admin=True, expect=(404,))
+    if net.status_code == 404:
+        routing.forget_bottom(pod.pod_id, [b_net])
+        return
+    pc.request(ctx, pod.pod_name, "network", "DELETE", f"/v2.0/networks/{b_net}",
+               admin=True, expect=(404,))
+    routing.forget_bottom(pod.pod_id, [b_net, *net.json()["network"]["subnets"]])

@@ -28,6 +28,8 @@ def delete_bottom(ctx: RequestContext, resource: dict) -> None:
     elif bottom_id and rtype == "port":
         for port in _ports(ctx, pod, {"id": bottom_id}):
             bottom.remove_port(ctx, pod, port)
+            # As when a router lets it go: a network copy nothing uses any more leaves.
+            bottom.drop_network_if_unused(ctx, pod, port["network_id"])
     elif bottom_id:
         bottom.delete(ctx, pod, rtype, bottom_id, admin=True)
     routing.forget(top_id, pod.pod_id, rtype)

@@ -137,27 +137,12 @@ def _bridge_ip_held(copy: dict) -> bool:
                                                       for f in copy["fixed_ips"]}
 
 
-def _drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
-    """Delete a bottom network Tricircle made once no port (but DHCP's) is left on it:
-    a server of the same network may still be using it."""
-    ports = _call(ctx, pod, "GET", "/v2.0/ports",
-                  params={"network_id": b_net, "fields": ["id", "device_owner"]})["ports"]
-    if any(not p["device_owner"].startswith("network:dhcp") for p in ports):
-        return
-    net = _call(ctx, pod, "GET", f"/v2.0/networks/{b_net}", expect=(404,))
-    if net is None or "network" not in net:
-        routing.forget_bottom(pod.pod_id, [b_net])
-        return
-    _call(ctx, pod, "DELETE", f"/v2.0/networks/{b_net}", expect=(404,))
-    routing.forget_bottom(pod.pod_id, [b_net, *net["network"]["subnets"]])
-
-
 def _detach(ctx: RequestContext, pod: Pod, b_router: str, b_port: dict) -> None:
     """Remove an interface (Neutron deletes its port), then its network if now unused."""
     _call(ctx, pod, "PUT", f"/v2.0/routers/{b_router}/remove_router_interface",
           json={"port_id": b_port["id"]}, expect=(404,))
     routing.forget_bottom(pod.pod_id, [b_port["id"]])
-    _drop_network_if_unused(ctx, pod, b_port["network_id"])
+    bottom.drop_network_if_unused(ctx, pod, b_port["network_id"])
 
 
 def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
@@ -246,7 +231,7 @@ def _release_bridges(ctx: RequestContext, project: str) -> None:
                           )["ports"]:
             if bottom.MARKER in (port.get("tags") or ()):
                 bottom.remove_port(ctx, pod, port)
-        _drop_network_if_unused(ctx, pod, b_net)
+        bottom.drop_network_if_unused(ctx, pod, b_net)
     with db.transaction() as s:
         left = s.scalar(select(Routing.id).where(
             Routing.top_id == bridge.id, Routing.resource_type == "bridge_network"))
