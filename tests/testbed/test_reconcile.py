@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from tb import layout
 
+from tests.testbed.test_compute import IMAGE
 from tests.testbed.test_l3 import bottom, converged, make_net, make_router, wait_for
 
 # Sweeps a whole pod: runs alone, after the parallel part (bin/test).
@@ -67,3 +68,28 @@ def test_the_reconciler_repairs_what_changed_behind_our_back(cloud: Callable, un
     wait_for("the copies to be repaired", repaired, timeout=60)
     # Nothing drifts now: a second pass finds this network in sync.
     assert reconcile(cloud, "Pod1")["resources"]["network"]["in_sync"] >= 1
+
+
+def test_a_server_deleted_in_its_pod_frees_its_ports(flavor: str, cloud: Callable,
+                                                     unique: str, cleanup: Callable) -> None:
+    top, pod1 = cloud("tricircle-demo"), cloud("pod1")
+    net, _ = make_net(top, unique, "az1", "10.14.0.0/24", cleanup)
+    mine = top.network.create_port(network_id=net.id)
+    cleanup(lambda: top.network.delete_port(mine, ignore_missing=True))
+    server = top.compute.create_server(
+        name=unique, flavor_id=top.compute.find_flavor(flavor).id,
+        image_id=top.image.find_image(IMAGE).id, availability_zone="az1",
+        networks=[{"uuid": net.id}, {"port": mine.id}])
+    cleanup(lambda: top.compute.delete_server(server, ignore_missing=True))
+    top.compute.wait_for_server(server)
+    made = [p.id for p in top.network.ports(device_id=server.id) if p.id != mine.id]
+    assert len(made) == 1
+
+    pod1.compute.delete_server(server.id)  # behind Tricircle's back
+    pod1.compute.wait_for_delete(pod1.compute.get_server(server.id))
+    sync = reconcile(cloud, "Pod1")
+    assert sync["resources"]["server"]["missing"] >= 1, sync
+    assert top.network.find_port(made[0]) is None
+    assert top.network.get_port(mine.id).device_id == ""
+    wait_for("the copy of the port made for it to leave the pod",
+             lambda: not list(pod1.network.ports(name=made[0])))

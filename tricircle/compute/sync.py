@@ -1,5 +1,5 @@
 """Compute's jobs (run by tricircle-xjob): flavors and keypairs that must reach every pod,
-and creates a pod made although it answered with an error."""
+creates a pod made although it answered with an error, and servers gone from their pod."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +7,10 @@ import logging
 
 from sqlalchemy import select
 
-from tricircle.compute import flavors, reaper
-from tricircle.core import clients, db, errors, pods
+from tricircle.compute import flavors, reaper, server_ports
+from tricircle.core import clients, db, errors, pods, routing
 from tricircle.core.context import RequestContext
-from tricircle.core.db.models import Routing, utcnow
+from tricircle.core.db.models import Pod, Routing, utcnow
 
 LOG = logging.getLogger(__name__)
 
@@ -73,3 +73,30 @@ def reap_create(ctx: RequestContext, resource: dict) -> None:
                     resource["resource_type"], item["id"], pod.pod_name)
         pc.request(ctx, pod.pod_name, service, "DELETE", one.format(id=item["id"]),
                    admin=True, expect=(404,))
+
+
+def servers_gone(ctx: RequestContext, pod: Pod) -> tuple[int, list[str]]:
+    """The reconciler's check of servers (tricircle/network/sync/reconcile.py): a server
+    the routing table places in the pod that the pod no longer has (deleted there behind
+    our back, or lost) frees its ports at the top, and the copies of ports made for it
+    leave the pod. (How many are there, the ids of those gone.)"""
+    with db.transaction() as s:  # the rows first: a server made after is not looked at
+        routed = set(s.scalars(select(Routing.top_id).where(
+            Routing.pod_id == pod.pod_id, Routing.resource_type == "server")))
+    if not routed:
+        return 0, []
+    listed: set[str] = set()
+    params: dict = {"all_tenants": "1", "limit": 1000}
+    while True:
+        page = clients.get().request(ctx, pod.pod_name, "compute", "GET", "/servers",
+                                     admin=True, params=params).json()["servers"]
+        listed |= {item["id"] for item in page}
+        if len(page) < params["limit"]:
+            break
+        params["marker"] = page[-1]["id"]
+    gone = sorted(routed - listed)
+    for server_id in gone:
+        LOG.warning("Server %s is gone from %s: freeing its ports", server_id, pod.pod_name)
+        server_ports.release(server_id)
+        routing.forget(server_id, pod.pod_id, "server")
+    return len(routed), gone

@@ -27,6 +27,9 @@ HANDLERS: dict[str, jobs.Handler] = {
 }
 
 
+reconcile.CHECKS["server"] = compute_sync.servers_gone
+
+
 def register(name: str, *key_fields: str) -> Callable[[jobs.Handler], jobs.Handler]:
     """Declare a plugin's job type ([xjob] handler_modules) and register its handler."""
     def wrap(fn: jobs.Handler) -> jobs.Handler:

@@ -118,9 +118,11 @@ class Worker:
         else:
             jobs.finish(job.id, self.owner)
             LOG.info("Job %s %s done", job.id, job.type)
-            for call in ctx.deferred:  # after the job: not on its critical path
-                clients.get().pool.submit(_logged, call)
         finally:
+            # After the job (done or failed: what it made stays made), off its critical
+            # path; a fenced job calls no pod (the calls see its deadline).
+            for call in ctx.deferred:
+                clients.get().pool.submit(_logged, call)
             done.set()
             renewer.join()
         return True

@@ -20,8 +20,10 @@ def delete_bottom(ctx: RequestContext, resource: dict) -> None:
         if net.status_code == 200:
             # The top let it go, so no top port is left on it: copies of ours still there
             # (their own removal queued behind this one) go first.
-            for port in _ports(ctx, pod, {"network_id": bottom_id}):
-                if bottom.MARKER in (port.get("tags") or ()):
+            ports = _ports(ctx, pod, {"network_id": bottom_id})
+            routed = routing.top_ids(pod.pod_id, [p["id"] for p in ports])
+            for port in ports:  # ours: marked, or known to the routing table (unmarked yet)
+                if bottom.MARKER in (port.get("tags") or ()) or port["id"] in routed:
                     bottom.remove_port(ctx, pod, port)
             bottom.delete(ctx, pod, rtype, bottom_id, admin=True)
             routing.forget_bottom(pod.pod_id, net.json()["network"]["subnets"])

@@ -10,6 +10,7 @@ was restored from a backup) or from a change whose job failed for good. Per copy
   the pod are set up again (what they need is remade; a server's port cannot be);
 - orphaned: its top object is gone: its removal (delete_bottom) is queued;
 - failing: a repair failed (recorded, tried again next pass).
+Servers (CHECKS, from tricircle/compute/sync.py): one gone from its pod frees its ports.
 tricircle-xjob queues `reconcile_pod` for every pod each `[xjob] reconcile_interval`
 seconds; `POST /v1.0/pods/{pod_id}/sync` queues it at once.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -54,10 +56,23 @@ class Tally:
     failures: list[dict] = field(default_factory=list)
 
 
+# Checks of other resource types, registered by tricircle-xjob (the compute layer sits
+# above this one): resource type -> check(ctx, pod) -> (how many there are, ids gone).
+CHECKS: dict[str, Callable[[RequestContext, Pod], tuple[int, list[str]]]] = {}
+
+
 def reconcile_pod(ctx: RequestContext, resource: dict) -> None:
     with db.transaction() as s:
         pod = pods.get_pod(s, resource["pod_id"])
     tallies = {rtype: _reconcile(ctx, pod, rtype) for rtype in MODELS}
+    for rtype, check in CHECKS.items():
+        tallies[rtype] = tally = Tally()
+        try:
+            there, gone = check(ctx, pod)
+            tally.counts.update(in_sync=there - len(gone), missing=len(gone))
+        except Exception as err:  # noqa: BLE001 - recorded; the other types still count
+            tally.counts["failing"] += 1
+            tally.failures.append({"error": f"{type(err).__name__}: {err}"})
     with db.transaction() as s:
         for rtype, tally in tallies.items():
             row = s.get(SyncStatus, (pod.pod_id, rtype)) or SyncStatus(
