@@ -25,12 +25,14 @@ def write_config() -> None:
         "database": {"connection": f"sqlite:///{DIR / 'tricircle.sqlite'}"},
         "keystone_authtoken": confs.authtoken("tricircle", layout.TOP_REGION),
         "service_credentials": account,
-        "client": {"top_region": layout.TOP_REGION},
+        # A hung pod is given up on in 20 s (tests/testbed/test_faults.py waits for it).
+        "client": {"top_region": layout.TOP_REGION, "timeout": 20},
         # The pods' ML2 VLAN range for bridges (tb/pod.py) is Tricircle's to hand out.
         "l3": {"bridge_physical_network": layout.BRIDGE_PHYSNET,
                "bridge_vlan_range": f"{layout.BRIDGE_VLANS[0]}:{layout.BRIDGE_VLANS[1]}"},
         # A pod that comes back is retried within seconds, not minutes.
-        "xjob": {"backoff_max": 5},
+        # A job of a killed tricircle-xjob is taken over within ~20 s, not minutes.
+        "xjob": {"backoff_max": 5, "lease_seconds": 10},
     })
 
 

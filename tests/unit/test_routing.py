@@ -1,12 +1,14 @@
 """The routing table's create protocol where a pod call fails: the claim is given back."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from sqlalchemy import update
 
-from tricircle.core import db, errors, routing
-from tricircle.core.db.models import Pod
+from tricircle.core import db, errors, jobs, routing
+from tricircle.core.db.models import Pod, Routing
 
 
 def test_a_failed_create_gives_its_claim_back(database: str) -> None:
@@ -26,3 +28,32 @@ def test_a_failed_create_gives_its_claim_back(database: str) -> None:
                           create=lambda: "bottom-1", delete=lambda _: None)
     assert made == "bottom-1" and time.monotonic() - start < 5  # no wait for a stale claim
     assert routing.bottom_id("top-1", "pod-a", "network") == "bottom-1"
+
+
+def test_a_dead_workers_claim_is_taken_over_at_once(database: str) -> None:
+    with db.transaction() as s:
+        pod = Pod(pod_id="pod-a", pod_name="A", az_name="az1")
+        s.add(pod)
+        # w1 runs a job (a live lease); w0 ran one and died (its claim stays, no lease).
+        jobs.enqueue(s, "audit_pod", {"pod_id": "pod-a"})
+    assert jobs.claim("w1", lease=60)
+    for top_id, owner in (("top-dead", "w0"), ("top-live", "w1")):
+        routing._claim(top_id, pod, "network", "p", owner)
+
+    start = time.monotonic()
+    made = routing.ensure("top-dead", pod, "network", "p", find=lambda: None,
+                          create=lambda: "bottom-1", delete=lambda _: None, owner="w2")
+    assert made == "bottom-1" and time.monotonic() - start < 5  # not claim_seconds
+    # A live worker's claim is waited for (it fills it: the waiter then returns its id).
+    def fill() -> None:
+        with db.transaction() as s:
+            s.execute(update(Routing).where(Routing.top_id == "top-live")
+                      .values(bottom_id="bottom-2"))
+    waited = threading.Timer(0.6, fill)
+    waited.start()
+    start = time.monotonic()
+    assert routing.ensure("top-live", pod, "network", "p", find=lambda: "wrong",
+                          create=lambda: "wrong", delete=lambda _: None,
+                          owner="w2") == "bottom-2"
+    assert time.monotonic() - start >= 0.5
+    waited.join()

@@ -128,7 +128,7 @@ def ensure(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str
     """The bottom id of top_id in pod, made from `body` (named top_id) at most once."""
     body = {**body, "name": top_id}
     return routing.ensure(
-        top_id, pod, resource_type, project_id,
+        top_id, pod, resource_type, project_id, owner=ctx.job_owner if ctx else None,
         find=lambda: _found_ours(ctx, pod, resource_type, top_id, admin),
         create=lambda: create(ctx, pod, resource_type, body, admin),
         delete=lambda bottom_id: delete(ctx, pod, resource_type, bottom_id, admin))
@@ -198,11 +198,10 @@ def drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
                        ).json()["ports"]
     if any(not p["device_owner"].startswith("network:dhcp") for p in ports):
         return
-    net = pc.request(ctx, pod.pod_name, "network", "GET", f"/v2.0/networks/{b_net}",
-                     admin=True, expect=(404,))
-    if net.status_code == 404:
+    listed = pc.request(ctx, pod.pod_name, "network", "GET", "/v2.0/networks", admin=True,
+                        params={"id": b_net}).json()["networks"]  # a list: see `delete`
+    if not listed:
         routing.forget_bottom(pod.pod_id, [b_net])
         return
-    pc.request(ctx, pod.pod_name, "network", "DELETE", f"/v2.0/networks/{b_net}",
-               admin=True, expect=(404,))
-    routing.forget_bottom(pod.pod_id, [b_net, *net.json()["network"]["subnets"]])
+    delete(ctx, pod, "network", b_net, admin=True)
+    routing.forget_bottom(pod.pod_id, [b_net, *listed[0]["subnets"]])

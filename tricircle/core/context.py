@@ -17,7 +17,9 @@ class RequestContext(oslo_context.RequestContext):
         # A job's context: past this time.monotonic() its lease may have passed to another
         # worker, and no pod may be called any more (tricircle/xjob/worker.py).
         self.deadline: float | None = None
-        # A job's context: calls to make once it is done (bottom.create's marks).
+        # A job's context: the worker running it (the owner of its lease and claims) ...
+        self.job_owner: str | None = None
+        # ... and calls to make once it is done (bottom.create's marks).
         self.deferred: list[Callable[[], None]] | None = None
 
     @classmethod

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tricircle.core import db, errors
 from tricircle.core.conf import CONF
-from tricircle.core.db.models import Pod, Routing, utcnow
+from tricircle.core.db.models import Job, Pod, Routing, utcnow
 
 LOG = logging.getLogger(__name__)
 
@@ -72,12 +72,13 @@ def locate(top_id: str, resource_type: str) -> tuple[Pod, Routing] | None:
     return (found[0], found[1]) if found else None
 
 
-def _claim(top_id: str, pod: Pod, resource_type: str, project_id: str) -> tuple[Routing, bool]:
+def _claim(top_id: str, pod: Pod, resource_type: str, project_id: str,
+           owner: str | None = None) -> tuple[Routing, bool]:
     """(row, True) if we inserted the claim, else (the existing row, False)."""
     try:
         with db.transaction() as s:
             row = Routing(top_id=top_id, pod_id=pod.pod_id, resource_type=resource_type,
-                          project_id=project_id)
+                          project_id=project_id, claimed_by=owner)
             s.add(row)
         return row, True
     except IntegrityError:
@@ -86,36 +87,52 @@ def _claim(top_id: str, pod: Pod, resource_type: str, project_id: str) -> tuple[
                 Routing.top_id == top_id, Routing.pod_id == pod.pod_id,
                 Routing.resource_type == resource_type))
         if row is None:  # deleted between our insert and our read: try again
-            return _claim(top_id, pod, resource_type, project_id)
+            return _claim(top_id, pod, resource_type, project_id, owner)
         return row, False
 
 
-def _take_over(row: Routing) -> bool:
+def _abandoned(claimed_by: str | None, asking: str | None) -> bool:
+    """Was the claim made by a job worker that holds no live lease any more (it died, or
+    lost its lease and was fenced: it calls no pod now)? Our own claim is never abandoned:
+    a second caller in the same job waits for the first."""
+    if claimed_by is None or claimed_by == asking:
+        return False
+    with db.transaction() as s:
+        return s.scalar(select(Job.id).where(
+            Job.lease_owner == claimed_by, Job.status == "RUNNING",
+            Job.lease_expires > utcnow()).limit(1)) is None
+
+
+def _take_over(row: Routing, owner: str | None) -> bool:
     """Take a stale claim; only one of several waiters succeeds (compare-and-set)."""
     with db.transaction() as s:
         result = s.execute(update(Routing).where(
             Routing.id == row.id, Routing.bottom_id.is_(None),
-            Routing.updated_at == row.updated_at).values(updated_at=utcnow()))
+            Routing.updated_at == row.updated_at).values(updated_at=utcnow(),
+                                                         claimed_by=owner))
         return result.rowcount == 1
 
 
 def ensure(top_id: str, pod: Pod, resource_type: str, project_id: str, *,
            find: Callable[[], str | None], create: Callable[[], str],
-           delete: Callable[[str], None]) -> str:
+           delete: Callable[[str], None], owner: str | None = None) -> str:
     """The bottom id of `top_id` in `pod`, made at most once.
 
     find(): the id of the pod's object named with top_id, or None; create(): make it so
-    named and return its id; delete(id): remove a duplicate we made.
+    named and return its id; delete(id): remove a duplicate we made. `owner`: the job
+    worker asking, if one (a claim of a worker whose lease has expired is taken over at
+    once, not after claim_seconds).
     """
     claim_age = dt.timedelta(seconds=CONF.routing.claim_seconds)
     while True:
-        row, mine = _claim(top_id, pod, resource_type, project_id)
+        row, mine = _claim(top_id, pod, resource_type, project_id, owner)
         if row.bottom_id:
             return row.bottom_id
-        if not mine and utcnow() - row.updated_at > claim_age:
+        if not mine and (utcnow() - row.updated_at > claim_age
+                         or _abandoned(row.claimed_by, owner)):
             LOG.warning("Taking over the stale claim on %s %s in %s", resource_type,
                         top_id, pod.pod_name)
-            mine = _take_over(row)
+            mine = _take_over(row, owner)
         if mine:
             break
         time.sleep(0.2)  # another caller is creating it

@@ -68,11 +68,15 @@ def follow(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: 
     pc = clients.get()
     path = f"{a.path}/{bottom_id}"
     if have is None:
-        got = pc.request(ctx, pod.pod_name, a.service_type, "GET", path, admin=True,
-                         expect=(404,))
-        if got.status_code == 404:
+        # By list, not show: a Neutron worker just booted was seen to answer a show of an
+        # object it holds with 404 (see bottom.delete), and even an empty list: callers
+        # retry rather than take a copy for gone.
+        listed = pc.request(ctx, pod.pod_name, a.service_type, "GET", a.path, admin=True,
+                            params={"id": bottom_id}).json()
+        items = next(iter(listed.values()))
+        if not items:
             return None
-        have = got.json()[a.key]
+        have = items[0]
     diff = differences(want, have)
     if diff:
         pc.request(ctx, pod.pod_name, a.service_type, "PUT", path, admin=True,

@@ -102,6 +102,7 @@ class Worker:
         ctx = admin_context()
         ctx.deadline = time.monotonic() + lease * FENCE
         ctx.deferred = []
+        ctx.job_owner = self.owner
         renewer = threading.Thread(target=self._renew, args=(job.id, lease, done, ctx),
                                    daemon=True)
         renewer.start()

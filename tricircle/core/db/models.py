@@ -73,6 +73,8 @@ class Routing(Base):
     pod_id: Mapped[str] = mapped_column(ForeignKey("pods.pod_id"), index=True)
     project_id: Mapped[str] = mapped_column(String(64))
     resource_type: Mapped[str] = mapped_column(String(64))
+    # While a claim: the job worker that made it (its lease says whether it still runs).
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

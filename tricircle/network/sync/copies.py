@@ -33,7 +33,11 @@ def sync_copy(ctx: RequestContext, resource: dict) -> None:
         wanted = dict(want)
         if rtype == "port":
             wanted["security_groups"] = bottom_copies.ensure_groups(ctx, pod, top_id)
-        bottom_copies.follow(ctx, pod, rtype, bottom_id, wanted)
+        if bottom_copies.follow(ctx, pod, rtype, bottom_id, wanted) is None:
+            # Retried, not trusted: a Neutron that has just started was seen to list
+            # nothing for a while. A copy really gone is the reconciler's to remake.
+            raise errors.Conflict(f"The copy of {rtype} {top_id} is not listed in "
+                                  f"{pod.pod_name}.")
 
     failed = [err for _, err in clients.get().fanout(copies, one)
               if isinstance(err, Exception)]
