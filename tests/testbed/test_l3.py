@@ -178,8 +178,10 @@ def test_two_pods_one_router(cloud: Callable, unique: str, cleanup: Callable) ->
 def test_a_half_made_bridge_in_a_pod_is_made_again(cloud: Callable, unique: str,
                                                   cleanup: Callable) -> None:
     """What router churn once left in Pod2 (the project's bridge network without its
-    subnet): the next router of the project remakes what is missing instead of failing."""
-    top = cloud("tricircle-demo")
+    subnet): the next router of the project remakes what is missing instead of failing.
+    In project alt: no other test running beside it gives alt a router (the bridge is
+    the project's, and this test breaks it)."""
+    top = cloud("tricircle-alt")
     _, sub1 = make_net(top, f"{unique}-1", "az1", "10.0.21.0/24", cleanup)
     _, sub2 = make_net(top, f"{unique}-2", "az2", "10.0.22.0/24", cleanup)
     first = make_router(top, f"{unique}-a", cleanup)

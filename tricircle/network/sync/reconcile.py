@@ -17,6 +17,7 @@ seconds; `POST /v1.0/pods/{pod_id}/sync` queues it at once.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ MODELS: dict[str, type] = {
     "security_group": SecurityGroup, "bridge_network": Bridge, "bridge_subnet": Bridge,
     "bridge_port": BridgePort}
 MAX_FAILURES = 100  # recorded per pod and type
+RELIST_SECONDS = 2.0
 
 
 @dataclass
@@ -100,10 +102,10 @@ def _reconcile(ctx: RequestContext, pod: Pod, rtype: str) -> Tally:
         tops = {obj.id: obj for obj in s.scalars(
             select(model).where(model.id.in_([r.top_id for r in rows])))}
         want = {top_id: _wanted(s, pod, rtype, obj) for top_id, obj in tops.items()}
-    a = bottom.api(rtype)
-    listed = clients.get().request(ctx, pod.pod_name, a.service_type, "GET", a.path,
-                                   admin=True).json()
-    copies = {item["id"]: item for item in next(iter(listed.values()))}
+    copies = _listed(ctx, pod, rtype)
+    if not copies:  # a Neutron just started was seen to list nothing: asked again
+        time.sleep(RELIST_SECONDS)
+        copies = _listed(ctx, pod, rtype)
     rules = _pod_rules(ctx, pod) if rtype == "security_group" else {}
     for top_id, bottom_id, project_id in rows:
         have = copies.get(bottom_id)
@@ -124,6 +126,13 @@ def _reconcile(ctx: RequestContext, pod: Pod, rtype: str) -> Tally:
             tally.failures.append({"top_id": top_id, "bottom_id": bottom_id,
                                    "error": f"{type(err).__name__}: {err}"})
     return tally
+
+
+def _listed(ctx: RequestContext, pod: Pod, rtype: str) -> dict[str, dict]:
+    a = bottom.api(rtype)
+    listed = clients.get().request(ctx, pod.pod_name, a.service_type, "GET", a.path,
+                                   admin=True).json()
+    return {item["id"]: item for item in next(iter(listed.values()))}
 
 
 def _wanted(s, pod: Pod, rtype: str, obj: object) -> dict | None:
