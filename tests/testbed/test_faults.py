@@ -47,14 +47,21 @@ def in_sync(cloud: Callable, pod_name: str) -> None:
     assert not bad, sync
 
 
-def test_xjob_killed_mid_setup(cloud: Callable, unique: str, cleanup: Callable) -> None:
-    reconcile(cloud, "Pod2")  # whatever earlier tests left is repaired first
+def router_in_pod1(cloud: Callable, unique: str, cleanup: Callable, n: int) -> tuple:
+    """After a reconciler pass over Pod2 (what earlier tests left is repaired first): a
+    router converged in Pod1, and a subnet in az2 to bring Pod2 in under the fault."""
+    reconcile(cloud, "Pod2")
     top = cloud("tricircle-demo")
-    _, sub1 = make_net(top, f"{unique}-1", "az1", "10.15.1.0/24", cleanup)
-    _, sub2 = make_net(top, f"{unique}-2", "az2", "10.15.2.0/24", cleanup)
+    _, sub1 = make_net(top, f"{unique}-1", "az1", f"10.15.{n}.0/24", cleanup)
+    _, sub2 = make_net(top, f"{unique}-2", "az2", f"10.15.{n + 1}.0/24", cleanup)
     router = make_router(top, unique, cleanup)
     top.network.add_interface_to_router(router, subnet=sub1.id)
     converged(cloud, router.id)
+    return top, router, sub2
+
+
+def test_xjob_killed_mid_setup(cloud: Callable, unique: str, cleanup: Callable) -> None:
+    top, router, sub2 = router_in_pod1(cloud, unique, cleanup, 1)
     top.network.add_interface_to_router(router, subnet=sub2.id)
     job_id = wait_running(cloud, router.id)
     procs.stop("tricircle-xjob", sig=signal.SIGKILL)
@@ -102,13 +109,7 @@ def test_a_pods_neutron_stopped_under_a_sync(cloud: Callable, unique: str,
 
 def test_a_pods_neutron_hung_past_the_timeout(cloud: Callable, unique: str,
                                               cleanup: Callable) -> None:
-    reconcile(cloud, "Pod2")  # whatever earlier tests left is repaired first
-    top = cloud("tricircle-demo")
-    _, sub1 = make_net(top, f"{unique}-1", "az1", "10.15.4.0/24", cleanup)
-    _, sub2 = make_net(top, f"{unique}-2", "az2", "10.15.5.0/24", cleanup)
-    router = make_router(top, unique, cleanup)
-    top.network.add_interface_to_router(router, subnet=sub1.id)
-    converged(cloud, router.id)
+    top, router, sub2 = router_in_pod1(cloud, unique, cleanup, 4)
     neutron = procs.read_pid("pod2-neutron-api")
     os.killpg(neutron, signal.SIGSTOP)
     try:
