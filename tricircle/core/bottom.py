@@ -83,26 +83,32 @@ def mark(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: st
                           f"{a.path}/{bottom_id}/tags/{MARKER}", admin=admin, expect=(404,))
 
 
+def listed(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: str,
+           admin: bool = False) -> dict | None:
+    """The object as the pod lists it, or None. A list by id, never a show: a Neutron
+    worker that has just booted was seen to answer 404 for an object it holds."""
+    a = api(resource_type)
+    found = clients.get().request(ctx, pod.pod_name, a.service_type, "GET", a.path,
+                                  params={"id": bottom_id}, admin=admin).json()
+    items = next(iter(found.values()))
+    return items[0] if items else None
+
+
 def delete(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: str,
            admin: bool = False) -> None:
-    """Delete; already gone is fine. A 404 is believed only once a list by id agrees: a
-    Neutron worker that has just booted was seen to answer 404 for an object it holds."""
+    """Delete; already gone is fine. A 404 is believed only once `listed` agrees."""
     a = api(resource_type)
-    pc = clients.get()
-    resp = pc.request(ctx, pod.pod_name, a.service_type, "DELETE", f"{a.path}/{bottom_id}",
-                      admin=admin, expect=(404,))
-    if resp.status_code == 404:
-        listed = pc.request(ctx, pod.pod_name, a.service_type, "GET", a.path,
-                            params={"id": bottom_id, "fields": "id"}, admin=admin)
-        if next(iter(listed.json().values())):
-            raise errors.Conflict(f"{pod.pod_name} answered 404 deleting {resource_type} "
-                                  f"{bottom_id}, yet lists it.")
+    resp = clients.get().request(ctx, pod.pod_name, a.service_type, "DELETE",
+                                 f"{a.path}/{bottom_id}", admin=admin, expect=(404,))
+    if resp.status_code == 404 and listed(ctx, pod, resource_type, bottom_id, admin):
+        raise errors.Conflict(f"{pod.pod_name} answered 404 deleting {resource_type} "
+                              f"{bottom_id}, yet lists it.")
 
 
 def ensure_complete(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str,
                     *, project_id: str, body: dict, admin: bool = False,
                     complete: Callable[[dict], bool] = lambda item: True) -> str:
-    """`ensure`, then an object recorded earlier read back (a list by id: see `delete`):
+    """`ensure`, then an object recorded earlier read back (`listed`):
     one gone behind our back, or incomplete (a subnet on another network, a port without
     its address), is made again rather than trusted."""
     known = routing.bottom_id(top_id, pod.pod_id, resource_type)
@@ -110,13 +116,10 @@ def ensure_complete(ctx: RequestContext | None, pod: Pod, resource_type: str, to
                        admin=admin)
     if known is None:  # made just now from `body`: nothing to doubt yet
         return bottom_id
-    a = api(resource_type)
-    listed = clients.get().request(ctx, pod.pod_name, a.service_type, "GET", a.path,
-                                   params={"id": bottom_id}, admin=admin).json()
-    items = next(iter(listed.values()))
-    if items and complete(items[0]):
+    item = listed(ctx, pod, resource_type, bottom_id, admin)
+    if item and complete(item):
         return bottom_id
-    if items:
+    if item:
         delete(ctx, pod, resource_type, bottom_id, admin)
     routing.forget(top_id, pod.pod_id, resource_type)
     return ensure(ctx, pod, resource_type, top_id, project_id=project_id, body=body,
@@ -145,20 +148,24 @@ def _found_ours(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id
 
 def ensure_port(ctx: RequestContext | None, pod: Pod, resource_type: str, top_id: str, *,
                 project_id: str, body: dict, legit: Callable[[dict], bool],
-                ensure_fn: Callable[..., str] | None = None) -> str:
-    """`ensure` (or `ensure_fn`) for a port copy whose addresses (or MAC) may still be held
-    by the copy of a port the top has since removed or readdressed (its removal queued
-    behind this, or lost): the top decides addresses, so such a holder is removed and the
-    port made again. A holder without our mark, or one `legit` (item -> it still holds
-    them at the top) says is current, is a real conflict and raises."""
-    ensure_fn = ensure_fn or ensure
-    kwargs = {"project_id": project_id, "body": body, "admin": True}
+                complete: Callable[[dict], bool] | None = None) -> str:
+    """`ensure` (`ensure_complete` with `complete`) for a port copy whose addresses (or
+    MAC) may still be held by the copy of a port the top has since removed or readdressed
+    (its removal queued behind this, or lost): the top decides addresses, so such a holder
+    is removed and the port made again. A holder without our mark, or one `legit` (item
+    -> it still holds them at the top) says is current, is a real conflict and raises."""
+    def make() -> str:
+        if complete is None:
+            return ensure(ctx, pod, resource_type, top_id, project_id=project_id, body=body,
+                          admin=True)
+        return ensure_complete(ctx, pod, resource_type, top_id, project_id=project_id,
+                               body=body, admin=True, complete=complete)
     try:
-        return ensure_fn(ctx, pod, resource_type, top_id, **kwargs)
+        return make()
     except errors.Conflict:
         if not _evict_holders(ctx, pod, top_id, body, legit):
             raise
-    return ensure_fn(ctx, pod, resource_type, top_id, **kwargs)
+    return make()
 
 
 def _evict_holders(ctx: RequestContext | None, pod: Pod, top_id: str, body: dict,
@@ -189,6 +196,23 @@ def remove_port(ctx: RequestContext | None, pod: Pod, port: dict) -> None:
     routing.forget_bottom(pod.pod_id, [port["id"]])
 
 
+def remove_port_then_network(ctx: RequestContext, pod: Pod, port: dict) -> None:
+    """`remove_port`, then its network copy if nothing uses it any more."""
+    remove_port(ctx, pod, port)
+    drop_network_if_unused(ctx, pod, port["network_id"])
+
+
+def remove_our_ports(ctx: RequestContext, pod: Pod, b_net: str) -> None:
+    """Remove every port copy of ours on a network the top no longer needs: marked, or
+    known to the routing table (its mark is set after its job)."""
+    ports = clients.get().request(ctx, pod.pod_name, "network", "GET", "/v2.0/ports",
+                                  admin=True, params={"network_id": b_net}).json()["ports"]
+    routed = routing.top_ids(pod.pod_id, [p["id"] for p in ports])
+    for port in ports:
+        if MARKER in (port.get("tags") or ()) or port["id"] in routed:
+            remove_port(ctx, pod, port)
+
+
 def drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
     """Delete a bottom network Tricircle made once no port (but DHCP's) is left on it:
     a server of the same network may still be using it."""
@@ -198,10 +222,9 @@ def drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
                        ).json()["ports"]
     if any(not p["device_owner"].startswith("network:dhcp") for p in ports):
         return
-    listed = pc.request(ctx, pod.pod_name, "network", "GET", "/v2.0/networks", admin=True,
-                        params={"id": b_net}).json()["networks"]  # a list: see `delete`
-    if not listed:
+    net = listed(ctx, pod, "network", b_net, admin=True)
+    if net is None:
         routing.forget_bottom(pod.pod_id, [b_net])
         return
     delete(ctx, pod, "network", b_net, admin=True)
-    routing.forget_bottom(pod.pod_id, [b_net, *listed[0]["subnets"]])
+    routing.forget_bottom(pod.pod_id, [b_net, *net["subnets"]])

@@ -273,6 +273,13 @@ class PodClients:
         return _gather(items, [self.pool.submit(_pooled, call, item) for item in items])
 
 
+def raise_first(results: list[tuple[Any, Any]]) -> None:
+    """Raise the first exception a `fanout` gathered, if any."""
+    failures = [err for _, err in results if isinstance(err, Exception)]
+    if failures:
+        raise failures[0]
+
+
 def fence(ctx: RequestContext | None, what: str) -> None:
     """A job whose lease may have passed to another worker calls no pod any more."""
     if ctx is not None and ctx.deadline is not None and time.monotonic() > ctx.deadline:

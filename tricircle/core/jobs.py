@@ -12,7 +12,7 @@ import datetime as dt
 import socket
 from collections.abc import Callable
 
-from sqlalchemy import case, event, literal, select, update
+from sqlalchemy import case, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -129,7 +129,7 @@ def claim(owner: str, lease: float, limit: int = 50,
         kinds = Job.type.in_(PERIODIC)
         query = query.where(kinds if periodic else ~kinds)
     with db.transaction() as s:
-        first = case(PRIORITY, value=Job.type, else_=1) if PRIORITY else literal(1)
+        first = case(PRIORITY, value=Job.type, else_=1)
         candidates = list(s.scalars(query.order_by(first, Job.run_after).limit(limit)))
     for job in candidates:
         try:

@@ -29,6 +29,11 @@ RULE_KEYS = ("direction", "ethertype", "protocol", "port_range_min", "port_range
              "remote_ip_prefix", "remote_group_id")
 
 
+def rule_key(rule: dict) -> tuple:
+    """What makes a rule the same rule, top or bottom."""
+    return tuple(rule[k] for k in RULE_KEYS)
+
+
 def followed(obj: Network | Subnet | Port | Router | SecurityGroup) -> dict[str, Any]:
     """The attributes of a top object that its copies carry and follow."""
     out: dict[str, Any] = {"description": obj.description}
@@ -64,23 +69,17 @@ def follow(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: 
            want: dict[str, Any], *, have: dict[str, Any] | None = None) -> bool | None:
     """Write to a copy the attributes of `want` it lacks, in one update: whether it had to.
     `have`: the copy as just listed, if known. None if the copy is gone."""
-    a = bottom.api(resource_type)
-    pc = clients.get()
-    path = f"{a.path}/{bottom_id}"
     if have is None:
-        # By list, not show: a Neutron worker just booted was seen to answer a show of an
-        # object it holds with 404 (see bottom.delete), and even an empty list: callers
+        # A just-started Neutron was even seen to list nothing for a moment: callers
         # retry rather than take a copy for gone.
-        listed = pc.request(ctx, pod.pod_name, a.service_type, "GET", a.path, admin=True,
-                            params={"id": bottom_id}).json()
-        items = next(iter(listed.values()))
-        if not items:
+        have = bottom.listed(ctx, pod, resource_type, bottom_id, admin=True)
+        if have is None:
             return None
-        have = items[0]
     diff = differences(want, have)
     if diff:
-        pc.request(ctx, pod.pod_name, a.service_type, "PUT", path, admin=True,
-                   json={a.key: diff})
+        a = bottom.api(resource_type)
+        clients.get().request(ctx, pod.pod_name, a.service_type, "PUT",
+                              f"{a.path}/{bottom_id}", admin=True, json={a.key: diff})
     return bool(diff)
 
 
@@ -154,15 +153,15 @@ def sync_rules(ctx: RequestContext | None, pod: Pod, project_id: str, b_group: s
     have = pc.request(ctx, pod.pod_name, "network", "GET", "/v2.0/security-group-rules",
                       params={"security_group_id": b_group}, admin=True
                       ).json()["security_group_rules"]
-    want = {tuple(r[k] for k in RULE_KEYS) for r in rules}
+    want = {rule_key(r) for r in rules}
     for rule in have:
-        if tuple(rule[k] for k in RULE_KEYS) not in want:
+        if rule_key(rule) not in want:
             pc.request(ctx, pod.pod_name, "network", "DELETE",
                        f"/v2.0/security-group-rules/{rule['id']}", admin=True, expect=(404,))
             changed += 1
-    present = {tuple(r[k] for k in RULE_KEYS) for r in have}
+    present = {rule_key(r) for r in have}
     for rule in rules:
-        if tuple(rule[k] for k in RULE_KEYS) not in present:
+        if rule_key(rule) not in present:
             pc.request(ctx, pod.pod_name, "network", "POST", "/v2.0/security-group-rules",
                        admin=True, expect=(409,), json={"security_group_rule": {
                            **rule, "security_group_id": b_group,

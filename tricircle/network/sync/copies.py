@@ -39,10 +39,7 @@ def sync_copy(ctx: RequestContext, resource: dict) -> None:
             raise errors.Conflict(f"The copy of {rtype} {top_id} is not listed in "
                                   f"{pod.pod_name}.")
 
-    failed = [err for _, err in clients.get().fanout(copies, one)
-              if isinstance(err, Exception)]
-    if failed:
-        raise failed[0]
+    clients.raise_first(clients.get().fanout(copies, one))
 
 
 def sync_port_groups(ctx: RequestContext, resource: dict) -> None:

@@ -22,8 +22,6 @@ def sync_security_group(ctx: RequestContext, resource: dict) -> None:
                                          Routing.resource_type == "security_group"))]
     if group is None:
         return
-    failed = [err for _, err in clients.get().fanout(
-        where, lambda pod: ensure_group(ctx, pod, group, rules)) if isinstance(err, Exception)]
-    if failed:
-        raise failed[0]
+    clients.raise_first(clients.get().fanout(
+        where, lambda pod: ensure_group(ctx, pod, group, rules)))
 

@@ -169,14 +169,10 @@ def _repair(ctx: RequestContext, pod: Pod, rtype: str, obj: object, bottom_id: s
                          obj.project_id)
             fixed = True
         if wanted_rules is not None and rules.get(bottom_id, set()) != {
-                _rule_key(r) for r in wanted_rules}:
+                bottom_copies.rule_key(r) for r in wanted_rules}:
             jobs.enqueue(s, "sync_security_group", {"group_id": obj.id}, obj.project_id)
             fixed = True
     return fixed
-
-
-def _rule_key(rule: dict) -> tuple:
-    return tuple(rule[k] for k in bottom_copies.RULE_KEYS)
 
 
 def _pod_rules(ctx: RequestContext, pod: Pod) -> dict[str, set]:
@@ -185,7 +181,7 @@ def _pod_rules(ctx: RequestContext, pod: Pod) -> dict[str, set]:
     for rule in clients.get().request(ctx, pod.pod_name, "network", "GET",
                                       "/v2.0/security-group-rules", admin=True
                                       ).json()["security_group_rules"]:
-        out.setdefault(rule["security_group_id"], set()).add(_rule_key(rule))
+        out.setdefault(rule["security_group_id"], set()).add(bottom_copies.rule_key(rule))
     return out
 
 

@@ -88,9 +88,10 @@ def _call(ctx: RequestContext, pod: Pod, method: str, path: str, **kwargs) -> di
 
 
 def _router_ports(ctx: RequestContext, pod: Pod, b_router: str) -> list[dict]:
-    return _call(ctx, pod, "GET", "/v2.0/ports",
-                 params={"device_id": b_router, "fields": ["id", "name", "network_id"]}
-                 )["ports"]
+    """The router's interfaces, with what bottom.remove_port needs to detach them."""
+    return _call(ctx, pod, "GET", "/v2.0/ports", params={
+        "device_id": b_router,
+        "fields": ["id", "name", "network_id", "device_id", "device_owner"]})["ports"]
 
 
 def _attach(ctx: RequestContext, pod: Pod, b_router: str, b_port: str,
@@ -126,8 +127,7 @@ def _bridge_objects(ctx: RequestContext, pod: Pod, project: str, bridge: Bridge,
         ctx, pod, "bridge_port", bport.id, project_id=project, legit=_bridge_ip_held,
         body={"project_id": project, "network_id": b_net,
               "fixed_ips": [{"subnet_id": b_sub, "ip_address": bport.ip_address}]},
-        ensure_fn=lambda *args, **kwargs: bottom.ensure_complete(*args, **kwargs,
-                                                                 complete=complete))
+        complete=complete)
 
 
 def _bridge_ip_held(copy: dict) -> bool:
@@ -135,14 +135,6 @@ def _bridge_ip_held(copy: dict) -> bool:
         bport = s.get(BridgePort, copy["name"])
     return bport is not None and bport.ip_address in {f["ip_address"]
                                                       for f in copy["fixed_ips"]}
-
-
-def _detach(ctx: RequestContext, pod: Pod, b_router: str, b_port: dict) -> None:
-    """Remove an interface (Neutron deletes its port), then its network if now unused."""
-    _call(ctx, pod, "PUT", f"/v2.0/routers/{b_router}/remove_router_interface",
-          json={"port_id": b_port["id"]}, expect=(404,))
-    routing.forget_bottom(pod.pod_id, [b_port["id"]])
-    bottom.drop_network_if_unused(ctx, pod, b_port["network_id"])
 
 
 def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
@@ -169,15 +161,16 @@ def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
                          for item in want.interfaces),
         lambda: _bridge_objects(ctx, pod, project, bridge, bport)]
     results = clients.get().fanout(steps, lambda step: step())
-    _raise_first(results)
+    clients.raise_first(results)
     b_router, *b_ports = [made for _, made in results]
-    attached = {p["id"]: p for p in _router_ports(ctx, pod, b_router)}
-    _raise_first(clients.get().fanout(
-        b_ports, lambda b_port: _attach(ctx, pod, b_router, b_port, set(attached))))
+    ports = _router_ports(ctx, pod, b_router)
+    attached = {p["id"] for p in ports}
+    clients.raise_first(clients.get().fanout(
+        b_ports, lambda b_port: _attach(ctx, pod, b_router, b_port, attached)))
     keep = {item[0].id for item in want.interfaces} | {bport.id}
-    for stale in attached.values():
+    for stale in ports:  # an interface leaves (Neutron deletes its port), then its network
         if stale["name"] not in keep:
-            _detach(ctx, pod, b_router, stale)
+            bottom.remove_port_then_network(ctx, pod, stale)
 
 
 def _teardown_pod(ctx: RequestContext, plan: Plan, router_id: str, pod: Pod) -> None:
@@ -188,7 +181,7 @@ def _teardown_pod(ctx: RequestContext, plan: Plan, router_id: str, pod: Pod) -> 
         _call(ctx, pod, "PUT", f"/v2.0/routers/{b_router}", json={"router": {"routes": []}},
               expect=(404,))
         for port in _router_ports(ctx, pod, b_router):
-            _detach(ctx, pod, b_router, port)
+            bottom.remove_port_then_network(ctx, pod, port)
         bottom.delete(ctx, pod, "router", b_router, admin=True)
     routing.forget(router_id, pod.pod_id, "router")
     with db.transaction() as s:  # its bridge port is gone: the IP may be handed out again
@@ -227,10 +220,7 @@ def _release_bridges(ctx: RequestContext, project: str) -> None:
             continue
         # No bridge IP here: a port of ours still on it was made by a setup that failed
         # before attaching it (or its router's teardown was cut short).
-        for port in _call(ctx, pod, "GET", "/v2.0/ports", params={"network_id": b_net}
-                          )["ports"]:
-            if bottom.MARKER in (port.get("tags") or ()):
-                bottom.remove_port(ctx, pod, port)
+        bottom.remove_our_ports(ctx, pod, b_net)
         bottom.drop_network_if_unused(ctx, pod, b_net)
     with db.transaction() as s:
         left = s.scalar(select(Routing.id).where(
@@ -239,12 +229,6 @@ def _release_bridges(ctx: RequestContext, project: str) -> None:
             s.execute(Bridge.__table__.delete().where(
                 Bridge.id == bridge.id,
                 ~select(BridgePort.id).where(BridgePort.bridge_id == bridge.id).exists()))
-
-
-def _raise_first(results: list) -> None:
-    failures = [err for _, err in results if isinstance(err, Exception)]
-    if failures:
-        raise failures[0]
 
 
 def setup_router(ctx: RequestContext, resource: dict) -> None:
@@ -256,7 +240,7 @@ def setup_router(ctx: RequestContext, resource: dict) -> None:
     pc = clients.get()
     results = pc.fanout(plan.wanted.values(), lambda want: _setup_pod(ctx, plan, want))
     results += pc.fanout(leaving, lambda pod: _teardown_pod(ctx, plan, router_id, pod))
-    _raise_first(results)
+    clients.raise_first(results)
     _release_bridges(ctx, plan.project_id)
     configure_routes(ctx, resource)  # at once: a queued job would wait a poll or more
 
@@ -282,7 +266,7 @@ def configure_routes(ctx: RequestContext, resource: dict) -> None:
             _call(ctx, want.pod, "PUT", f"/v2.0/routers/{b_router}",
                   json={"router": {"routes": routes}})
 
-    _raise_first(clients.get().fanout(plan.wanted.values(), write))
+    clients.raise_first(clients.get().fanout(plan.wanted.values(), write))
 
 
 def _route_key(route: dict) -> tuple[str, str]:
