@@ -1,42 +1,54 @@
-"""Faults injected into real processes while jobs run: tricircle-xjob killed with SIGKILL,
-a pod's Neutron stopped, a pod's Neutron hung (SIGSTOP) past the client timeout. After
-recovery every job is SUCCESS, the pods hold exactly what the top says (one copy of each
-object), and the reconciler finds the pod in sync. docs/faults.md has the table."""
+"""The fault matrix: each job type that writes to a pod, under each fault, on real
+processes. A job is started against Pod2 while the fault holds; once the job has met it
+the fault is lifted, and then every job involved must end SUCCESS, Pod2 must hold exactly
+what the top says (one copy of each object), and the reconciler must find Pod2 in sync.
+
+Faults: tricircle-xjob SIGKILLed while its job waits on Pod2 (Pod2's Neutron paused, so
+the kill lands mid-call; the dead worker's request is carried out once Neutron resumes);
+Pod2's Neutron stopped, then started; hung (SIGSTOP) past `[client] timeout`, then
+resumed; answering 500 after it did the write (tests/testbed/fault_proxy.py in front of it).
+
+Each cell appends what it measured to .testbed/faults.jsonl; `bin/faults` runs the whole
+matrix and prints the table of docs/faults.md. bin/test (and CI) runs the cells marked
+`ci`; the others are marked `matrix`.
+"""
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import pytest
 from tb import layout, pod, procs
 from tb import tricircle as tb_tricircle
 
+from tests.testbed.fault_proxy import FaultProxy
+from tests.testbed.test_compute import IMAGE
 from tests.testbed.test_l3 import (
     JOBS_URL,
     bottom,
     converged,
+    interface_port,
     make_net,
     make_router,
-    router_jobs,
     wait_for,
 )
 from tests.testbed.test_reconcile import reconcile
 
 # Kills and stops shared processes: runs alone, after the parallel part (bin/test).
 pytestmark = pytest.mark.disruptive
+RESULTS = layout.STATE / "faults.jsonl"
+POD2 = layout.Pod(2)
 
 
-def wait_running(cloud: Callable, router_id: str) -> str:
-    """The id of the router's job once it runs (polled closely: a setup takes ~2 s)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        running = [j["id"] for j in router_jobs(cloud, router_id) if j["status"] == "RUNNING"]
-        if running:
-            return running[0]
-        time.sleep(0.05)
-    raise AssertionError("the router's job never ran")
+def jobs_of(cloud: Callable, keys: list[str]) -> list[dict]:
+    admin = cloud("tricircle").session
+    return [j for key in keys
+            for j in admin.get(JOBS_URL, params={"resource_key": key}).json()["jobs"]]
 
 
 def in_sync(cloud: Callable, pod_name: str) -> None:
@@ -47,81 +59,222 @@ def in_sync(cloud: Callable, pod_name: str) -> None:
     assert not bad, sync
 
 
-def router_in_pod1(cloud: Callable, unique: str, cleanup: Callable, n: int) -> tuple:
+def restart_xjob(sig: int = signal.SIGTERM) -> None:
+    procs.stop("tricircle-xjob", sig=sig)
+    procs.start("tricircle-xjob", [tb_tricircle.bin("tricircle-xjob"), "--config-file",
+                                   str(tb_tricircle.CONF)])
+
+
+# -- the jobs (rows) ---------------------------------------------------------------------
+
+@dataclass
+class Case:
+    """One row's objects: `act` starts the job(s) against Pod2, keyed by `keys`; `check`
+    reads Pod2 back."""
+    top: object
+    keys: list[str] = field(default_factory=list)
+    act: Callable[[], None] = lambda: None
+    check: Callable[[], None] = lambda: None
+
+
+def spanning_router(cloud: Callable, unique: str, cleanup: Callable, n: int,
+                    join_pod2: bool) -> tuple:
     """After a reconciler pass over Pod2 (what earlier tests left is repaired first): a
-    router converged in Pod1, and a subnet in az2 to bring Pod2 in under the fault."""
+    router converged in Pod1 and a subnet in az2, joined to it if `join_pod2`."""
     reconcile(cloud, "Pod2")
     top = cloud("tricircle-demo")
     _, sub1 = make_net(top, f"{unique}-1", "az1", f"10.15.{n}.0/24", cleanup)
-    _, sub2 = make_net(top, f"{unique}-2", "az2", f"10.15.{n + 1}.0/24", cleanup)
+    net2, sub2 = make_net(top, f"{unique}-2", "az2", f"10.15.{n + 1}.0/24", cleanup)
     router = make_router(top, unique, cleanup)
     top.network.add_interface_to_router(router, subnet=sub1.id)
+    if join_pod2:
+        top.network.add_interface_to_router(router, subnet=sub2.id)
     converged(cloud, router.id)
-    return top, router, sub2
+    return top, router, net2, sub2
 
 
-def test_xjob_killed_mid_setup(cloud: Callable, unique: str, cleanup: Callable) -> None:
-    top, router, sub2 = router_in_pod1(cloud, unique, cleanup, 1)
-    top.network.add_interface_to_router(router, subnet=sub2.id)
-    job_id = wait_running(cloud, router.id)
-    procs.stop("tricircle-xjob", sig=signal.SIGKILL)
-    started = time.monotonic()
-    procs.start("tricircle-xjob", [tb_tricircle.bin("tricircle-xjob"), "--config-file",
-                                   str(tb_tricircle.CONF)])
-    # Its lease expires, the sweeper hands the job to the new process, which finds what
-    # the dead one made (by name) instead of making it twice.
-    converged(cloud, router.id)
-    print(f"converged {time.monotonic() - started:.1f} s after the kill")
-    job = cloud("tricircle").session.get(f"{JOBS_URL}/{job_id}").json()["job"]
-    assert (job["status"], job["attempts"]) == ("SUCCESS", 2), job  # killed, then re-run
-    b1, b2 = (bottom(cloud, p, router.id) for p in ("pod1", "pod2"))  # one router each
-    assert b2 is not None and len(b2.ports) == 2 and b1.router.routes and b2.router.routes
-    in_sync(cloud, "Pod2")
+def setup_router(cloud: Callable, unique: str, cleanup: Callable, n: int, *_: str) -> Case:
+    top, router, _, sub2 = spanning_router(cloud, unique, cleanup, n, join_pod2=False)
+
+    def check() -> None:
+        b1, b2 = (bottom(cloud, p, router.id) for p in ("pod1", "pod2"))  # one router each
+        assert b2 is not None and len(b2.ports) == 2, b2
+        assert b1.router.routes and b2.router.routes
+    return Case(top, [router.id],
+                lambda: top.network.add_interface_to_router(router, subnet=sub2.id), check)
 
 
-def test_a_pods_neutron_stopped_under_a_sync(cloud: Callable, unique: str,
-                                             cleanup: Callable) -> None:
-    reconcile(cloud, "Pod2")  # whatever earlier tests left is repaired first
-    top, pod2 = cloud("tricircle-demo"), cloud("pod2").network
-    net, sub = make_net(top, unique, "az2", "10.15.3.0/24", cleanup)
-    router = make_router(top, unique, cleanup)
-    top.network.add_interface_to_router(router, subnet=sub.id)
-    converged(cloud, router.id)
-    procs.stop("pod2-neutron-api")
-    try:
-        top.network.update_network(net, description="changed while Pod2 was down")
-        admin = cloud("tricircle").session
+def configure_routes(cloud: Callable, unique: str, cleanup: Callable, n: int, *_: str
+                     ) -> Case:
+    top, router, _, _ = spanning_router(cloud, unique, cleanup, n, join_pod2=True)
+    route = {"destination": f"10.16.{n}.0/24", "nexthop": f"10.15.{n + 1}.50"}
+    cleanup(lambda: top.network.update_router(router, routes=[]))  # before its interfaces
 
-        def tried() -> bool:
-            jobs = admin.get(JOBS_URL, params={"resource_key": net.id}).json()["jobs"]
-            return any(j["last_error"] and "Pod2" in j["last_error"] for j in jobs)
-        wait_for("the sync to fail on Pod2", tried, timeout=60)
-    finally:
-        pod.start(layout.Pod(2))
-        pod.wait_apis(layout.Pod(2))
-    def followed() -> bool:
-        found = [n.description for n in pod2.networks(name=net.id)]
-        print("copies:", found)
-        return found == ["changed while Pod2 was down"]
-    wait_for("the copy to follow", followed, timeout=60)
-    in_sync(cloud, "Pod2")
+    def check() -> None:
+        assert route in bottom(cloud, "pod2", router.id).router.routes
+    return Case(top, [router.id], lambda: top.network.update_router(router, routes=[route]),
+                check)
 
 
-def test_a_pods_neutron_hung_past_the_timeout(cloud: Callable, unique: str,
-                                              cleanup: Callable) -> None:
-    top, router, sub2 = router_in_pod1(cloud, unique, cleanup, 4)
+def delete_bottom(cloud: Callable, unique: str, cleanup: Callable, n: int, *_: str) -> Case:
+    top, router, _, sub2 = spanning_router(cloud, unique, cleanup, n, join_pod2=True)
+    port = interface_port(top, router, sub2)
+
+    def check() -> None:
+        pod2 = cloud("pod2").network
+        assert not list(pod2.ports(name=port.id)), "the interface's copy is left in Pod2"
+        assert not list(pod2.routers(name=router.id)), "a router is left in Pod2"
+    return Case(top, [router.id, port.id],
+                lambda: top.network.remove_interface_from_router(router, subnet=sub2.id),
+                check)
+
+
+def sync_copy(cloud: Callable, unique: str, cleanup: Callable, n: int, fault: str, *_: str
+              ) -> Case:
+    top, _, net2, _ = spanning_router(cloud, unique, cleanup, n, join_pod2=True)
+    text = f"changed under {fault}"
+
+    def check() -> None:
+        assert [c.description for c in cloud("pod2").network.networks(name=net2.id)] == [text]
+    return Case(top, [net2.id], lambda: top.network.update_network(net2, description=text),
+                check)
+
+
+def sync_security_group(cloud: Callable, unique: str, cleanup: Callable, n: int, _: str,
+                        flavor: str) -> Case:
+    """A group copied to Pod2 by a server booted there; a new rule must follow."""
+    reconcile(cloud, "Pod2")
+    top = cloud("tricircle-demo")
+    group = top.network.create_security_group(name=unique)
+    cleanup(lambda: top.network.delete_security_group(group, ignore_missing=True))
+    net, _ = make_net(top, unique, "az2", f"10.15.{n}.0/24", cleanup)
+    flavor = top.compute.find_flavor(flavor, ignore_missing=False)
+    image = top.image.find_image(IMAGE, ignore_missing=False)
+    server = top.compute.create_server(
+        name=unique, flavor_id=flavor.id, image_id=image.id, availability_zone="az2",
+        networks=[{"uuid": net.id}], security_groups=[{"name": group.id}])
+
+    def undo() -> None:
+        top.compute.delete_server(server, ignore_missing=True)
+        top.compute.wait_for_delete(server)
+    cleanup(undo)
+    top.compute.wait_for_server(server)
+    pod2 = cloud("pod2").network
+
+    def rules() -> set:
+        (copy,) = pod2.security_groups(name=group.id)
+        return {(r.protocol, r.port_range_min)
+                for r in pod2.security_group_rules(security_group_id=copy.id)}
+    assert ("tcp", 2222) not in rules()
+
+    def check() -> None:
+        assert ("tcp", 2222) in rules()
+    return Case(top, [group.id], lambda: top.network.create_security_group_rule(
+        security_group_id=group.id, direction="ingress", protocol="tcp",
+        port_range_min=2222, port_range_max=2222), check)
+
+
+# -- the faults (columns) ----------------------------------------------------------------
+
+def met_on_pod2(cloud: Callable, keys: list[str]) -> bool:
+    return any(j["last_error"] and "Pod2" in j["last_error"] for j in jobs_of(cloud, keys))
+
+
+@contextlib.contextmanager
+def worker_killed(cloud: Callable, case: Case) -> Iterator[float]:
     neutron = procs.read_pid("pod2-neutron-api")
     os.killpg(neutron, signal.SIGSTOP)
     try:
-        top.network.add_interface_to_router(router, subnet=sub2.id)
-
-        def timed_out() -> bool:
-            return any(j["last_error"] and "Pod2" in j["last_error"]
-                       for j in router_jobs(cloud, router.id))
-        wait_for("the job to give up on the hung pod", timed_out, timeout=120)
+        case.act()
+        wait_for("a job to run", lambda: any(
+            j["status"] == "RUNNING" for j in jobs_of(cloud, case.keys)), timeout=30)
+        time.sleep(1)  # now waiting on Pod2
+        restart_xjob(signal.SIGKILL)
     finally:
         os.killpg(neutron, signal.SIGCONT)
-    converged(cloud, router.id)
-    b2 = bottom(cloud, "pod2", router.id)
-    assert b2 is not None and len(b2.ports) == 2 and b2.router.routes
-    in_sync(cloud, "Pod2")
+    yield time.monotonic()
+
+
+@contextlib.contextmanager
+def neutron_stopped(cloud: Callable, case: Case) -> Iterator[float]:
+    procs.stop("pod2-neutron-api")
+    try:
+        case.act()
+        wait_for("the job to meet the stopped pod", lambda: met_on_pod2(cloud, case.keys),
+                 timeout=60)
+    finally:
+        pod.start(POD2)
+        pod.wait_apis(POD2)
+    yield time.monotonic()
+
+
+@contextlib.contextmanager
+def neutron_hung(cloud: Callable, case: Case) -> Iterator[float]:
+    neutron = procs.read_pid("pod2-neutron-api")
+    os.killpg(neutron, signal.SIGSTOP)
+    try:
+        case.act()
+        wait_for("the job to give up on the hung pod", lambda: met_on_pod2(cloud, case.keys),
+                 timeout=120)
+    finally:
+        os.killpg(neutron, signal.SIGCONT)
+    yield time.monotonic()
+
+
+@contextlib.contextmanager
+def error_after_write(cloud: Callable, case: Case) -> Iterator[float]:
+    """Pod2's network endpoint in the catalog moved to the proxy (tricircle-xjob restarted
+    to read it) until the jobs are done; `testbed/up` would also put it back."""
+    identity = cloud("tricircle").identity
+    service = identity.find_service("neutron", ignore_missing=False)
+    (endpoint,) = identity.endpoints(service_id=service.id, region_id="Pod2",
+                                     interface="public")
+    real = endpoint.url  # (the sdk updates `endpoint` in place)
+    with FaultProxy(real, r"(POST|PUT|DELETE) /v2\.0/") as proxy:
+        identity.update_endpoint(endpoint, url=proxy.url)
+        try:
+            restart_xjob()
+            case.act()
+            wait_for("a write to be done, then failed", lambda: proxy.fired, timeout=60)
+            print("failed after done:", proxy.fired)
+            yield time.monotonic()
+        finally:
+            identity.update_endpoint(endpoint, url=real)
+            restart_xjob()
+
+
+ROWS = {f.__name__: f for f in (setup_router, configure_routes, delete_bottom, sync_copy,
+                                 sync_security_group)}
+FAULTS = {f.__name__: f for f in (worker_killed, neutron_stopped, neutron_hung,
+                                   error_after_write)}
+# What bin/test (CI) runs of the matrix: one cell per fault (~2 min in all).
+CI = {("setup_router", "worker_killed"), ("setup_router", "neutron_hung"),
+      ("sync_copy", "neutron_stopped"), ("delete_bottom", "error_after_write")}
+CELLS = [(row, fault) for row in ROWS for fault in FAULTS]
+
+
+@pytest.mark.parametrize("row,fault", [
+    pytest.param(row, fault, id=f"{row}-{fault}",
+                 marks=() if (row, fault) in CI else (pytest.mark.matrix,))
+    for row, fault in CELLS])
+def test_a_job_survives_a_fault(row: str, fault: str, cloud: Callable, unique: str,
+                                cleanup: Callable, flavor: str) -> None:
+    n = 2 * CELLS.index((row, fault))  # the cell's own CIDRs
+    case = ROWS[row](cloud, unique, cleanup, n, fault, flavor)
+    with FAULTS[fault](cloud, case) as recovered:
+        def done() -> bool:
+            states = jobs_of(cloud, case.keys)
+            failed = [j["last_error"] for j in states if j["status"] == "FAIL"]
+            assert not failed, failed
+            return all(j["status"] == "SUCCESS" for j in states)
+        wait_for(f"{row}'s jobs to be done", done, timeout=180)
+        seconds = time.monotonic() - recovered
+        case.check()
+        in_sync(cloud, "Pod2")
+    states = jobs_of(cloud, case.keys)
+    cell = {"job": row, "fault": fault, "seconds": round(seconds, 1),
+            "attempts": max(j["attempts"] for j in states), "jobs": len(states),
+            "when": time.strftime("%F")}
+    print(cell)
+    with RESULTS.open("a") as out:
+        out.write(json.dumps(cell) + "\n")

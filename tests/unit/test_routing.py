@@ -57,3 +57,20 @@ def test_a_dead_workers_claim_is_taken_over_at_once(database: str) -> None:
                           owner="w2") == "bottom-2"
     assert time.monotonic() - start >= 0.5
     waited.join()
+
+
+def test_a_copy_made_while_its_row_was_deleted_is_removed(database: str) -> None:
+    with db.transaction() as s:
+        pod = Pod(pod_id="pod-a", pod_name="A", az_name="az1")
+        s.add(pod)
+    removed: list[str] = []
+
+    def create_while_deleted() -> str:  # delete_bottom forgets the claim meanwhile
+        routing.forget("top-1", "pod-a", "network")
+        return "bottom-1"
+
+    with pytest.raises(errors.Conflict):
+        routing.ensure("top-1", pod, "network", "p", find=lambda: None,
+                       create=create_while_deleted, delete=removed.append)
+    assert removed == ["bottom-1"]
+    assert routing.bottom_id("top-1", "pod-a", "network") is None

@@ -152,6 +152,11 @@ def ensure(top_id: str, pod: Pod, resource_type: str, project_id: str, *,
             return made
         winner = s.scalar(select(Routing.bottom_id).where(Routing.id == row.id))
     if winner is None:
+        # Its removal ran meanwhile (the top let it go) and found nothing to remove yet:
+        # what we made is removed here, or nothing would ever remove it.
+        LOG.warning("Removing %s %s made in %s while it was being deleted", resource_type,
+                    made, pod.pod_name)
+        delete(made)
         raise errors.Conflict(f"The {resource_type} {top_id} was deleted while being made.")
     if winner != made:
         LOG.warning("Removing duplicate %s %s made in %s", resource_type, made, pod.pod_name)

@@ -112,7 +112,7 @@ def _reconcile(ctx: RequestContext, pod: Pod, rtype: str) -> Tally:
         try:
             if have is None:
                 tally.counts["missing"] += 1
-                _remake(pod, rtype, top_id, project_id)
+                _remake(pod, rtype, top_id, bottom_id, project_id)
             elif top_id not in tops:
                 tally.counts["orphaned"] += 1
                 _remove(pod, rtype, top_id, project_id)
@@ -185,10 +185,11 @@ def _pod_rules(ctx: RequestContext, pod: Pod) -> dict[str, set]:
     return out
 
 
-def _remake(pod: Pod, rtype: str, top_id: str, project_id: str) -> None:
+def _remake(pod: Pod, rtype: str, top_id: str, bottom_id: str, project_id: str) -> None:
     """A copy gone from the pod: forget it, and set the project's routers there up again
-    (level-triggered, they remake what they need)."""
-    routing.forget(top_id, pod.pod_id, rtype)
+    (level-triggered, they remake what they need). Forgotten by its bottom id: a new copy
+    made since the rows were read keeps its row."""
+    routing.forget_bottom(pod.pod_id, [bottom_id])
     with db.transaction() as s:
         routers = set(s.scalars(select(Routing.top_id).where(
             Routing.pod_id == pod.pod_id, Routing.resource_type == "router",
