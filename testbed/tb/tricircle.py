@@ -4,6 +4,8 @@ pointed at it and the pods registered. Restarted on every `up`, so it runs the c
 the checkout."""
 from __future__ import annotations
 
+import os
+
 from . import confs, identity, layout, procs
 
 DIR = layout.STATE / "tricircle"
@@ -42,12 +44,16 @@ def manage(*args: str) -> str:
 
 
 def start() -> None:
+    """(Re)start tricircle-api and -xjob; TRICIRCLE_EXTRA_CONFIG names a file of options
+    laid over the testbed's (bin/conformance: the default availability zones)."""
     write_config()
     for name in SERVICES:
         procs.stop(name)
     manage("db", "sync")
+    extra = os.environ.get("TRICIRCLE_EXTRA_CONFIG")
+    confs_args = ["--config-file", str(CONF), *(["--config-file", extra] if extra else [])]
     for name in SERVICES:
-        procs.start(name, [bin(name), "--config-file", str(CONF)])
+        procs.start(name, [bin(name), *confs_args])
     procs.wait_until("tricircle-api", procs.http_answers(API_URL + "/v1.0"), timeout=60,
                      what="answering on port 19999")
     manage("register-endpoints", "--url", API_URL)

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from tests.api.test_network_api import NET, neutron_error, subnet
 from tests.apiclient import make_pods
 from tricircle.core import db
-from tricircle.core.db.models import Bridge, BridgePort, Job, Port, utcnow
+from tricircle.core.conf import CONF
+from tricircle.core.db.models import Bridge, BridgePort, Job, Pod, Port, utcnow
 
 
 def router(api, name: str = "r1", as_: str = "demo") -> dict:
@@ -76,6 +77,28 @@ def test_a_network_without_one_az_hint_cannot_join_a_router(api) -> None:
         assert "availability zone hint" in body["NeutronError"]["message"]
         assert counts() == before  # nothing made: no port, no bridge, no job
         api("DELETE", f"{NET}/subnets/{sub['id']}", as_="demo")
+
+
+def test_a_network_without_hints_joins_in_the_default_zone(api) -> None:
+    """Neutron's default_availability_zones: the network lives there (hints stay empty)."""
+    make_pods(api)
+    CONF.set_override("default_availability_zones", ["az2", "az1"], "network")
+    try:
+        net = network(api, [])
+        assert (net["availability_zone_hints"], net["availability_zones"]) == ([], ["az2"])
+        r = router(api)
+        status, body = add(api, r["id"], subnet_id=subnet(api, net["id"], "10.1.0.0/24")["id"])
+        assert status == 200, body
+        shown = api("GET", f"{NET}/routers/{r['id']}", as_="demo")[1]["router"]
+        assert shown["availability_zones"] == ["az2"]
+        with db.transaction() as s:  # the router's bridge IP is in the default zone's pod
+            (bport,) = s.scalars(select(BridgePort)).all()
+            assert s.scalar(select(Pod.az_name).where(Pod.pod_id == bport.pod_id)) == "az2"
+        # Several hints are still refused: a network joins a router in one pod.
+        sub2 = subnet(api, network(api, ["az1", "az2"])["id"], "10.2.0.0/24")
+        assert add(api, r["id"], subnet_id=sub2["id"])[0] == 400
+    finally:
+        CONF.clear_override("default_availability_zones", "network")
 
 
 def test_interface_rules(api) -> None:

@@ -37,7 +37,7 @@ from tests.testbed.test_l3 import (
     make_router,
     wait_for,
 )
-from tests.testbed.test_reconcile import reconcile
+from tests.testbed.test_reconcile import PODS_URL, reconcile
 
 # Kills and stops shared processes: runs alone, after the parallel part (bin/test).
 pytestmark = pytest.mark.disruptive
@@ -124,7 +124,12 @@ def delete_bottom(cloud: Callable, unique: str, cleanup: Callable, n: int, *_: s
         pod2 = cloud("pod2").network
         assert not list(pod2.ports(name=port.id)), "the interface's copy is left in Pod2"
         assert not list(pod2.routers(name=router.id)), "a router is left in Pod2"
-    return Case(top, [router.id, port.id],
+    admin = cloud("tricircle").session
+    pod2 = next(p["pod_id"] for p in admin.get(PODS_URL).json()["pods"]
+                if p["pod_name"] == "Pod2")
+    # The router's teardown in Pod2 and the interface copy's removal (delete_bottom's
+    # key: pod, type, top id).
+    return Case(top, [router.id, f"{pod2},port,{port.id}"],
                 lambda: top.network.remove_interface_from_router(router, subnet=sub2.id),
                 check)
 

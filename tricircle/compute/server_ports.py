@@ -31,9 +31,10 @@ def _entry(item: object) -> dict:
 
 
 def _check_zone(net: Network, az: str) -> None:
-    if net.az_hints and az not in net.az_hints:
+    zones = networking.zones(net)
+    if zones and az not in zones:
         raise errors.BadRequest(f"Network {net.id} is in availability zone(s) "
-                                f"{', '.join(net.az_hints)}; a server of {az} cannot join it.")
+                                f"{', '.join(zones)}; a server of {az} cannot join it.")
 
 
 def reserve(s: Session, ctx: RequestContext, az: str, networks: list,

@@ -96,6 +96,12 @@ compute_opts = [
 ]
 
 network_opts = [
+    cfg.ListOpt("default_availability_zones", default=[],
+                help="Neutron's option of that name: the availability zone a network "
+                     "created without availability_zone_hints lives in (its hints stay "
+                     "empty; its availability_zones show it). A network joins a router in "
+                     "one pod: of several listed, the first. Unset, a network without a "
+                     "hint cannot join a router (400) and boots may use it in any zone."),
     cfg.IntOpt("global_physnet_mtu", default=1500, min=68,
                help="The largest MTU a network may have: the pods' Neutron "
                     "global_physnet_mtu (the smallest, if they differ). A larger one is "

@@ -117,11 +117,17 @@ def network_dict(s: Session, net: Network) -> dict:
             "tenant_id": net.project_id, "project_id": net.project_id,
             "admin_state_up": net.admin_state_up, "shared": net.shared, "mtu": net.mtu,
             "status": "ACTIVE", "subnets": subnets, "availability_zone_hints": net.az_hints,
-            "availability_zones": net.az_hints, "router:external": False,
+            "availability_zones": zones(net), "router:external": False,
             "port_security_enabled": True, "ipv4_address_scope": None,
             "ipv6_address_scope": None, "l2_adjacency": True, "tags": [],
             "revision_number": net.revision_number, "created_at": iso(net.created_at),
             "updated_at": iso(net.updated_at)}
+
+
+def zones(net: Network) -> list[str]:
+    """The zones a network lives in: its hints, else `[network]
+    default_availability_zones` (as Neutron schedules a hint-less network)."""
+    return list(net.az_hints) or list(CONF.network.default_availability_zones[:1])
 
 
 def check_az_hints(s: Session, hints: list[str]) -> None:

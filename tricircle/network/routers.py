@@ -60,19 +60,19 @@ def pod_of_network(s: Session, project_id: str, net: Network, *, bind: bool = Tr
     """The pod a network lives in for routing: the project's pod of its one AZ hint.
     Joining a router binds the project there if needed (`bind`); the jobs that make the
     pods agree only read: a binding that went away is an error, never a new binding."""
-    if len(net.az_hints) != 1:
-        has = "several availability zone hints" if net.az_hints \
-            else "no availability zone hint"
+    zones = networking.zones(net)
+    if len(zones) != 1:
+        has = "several availability zone hints" if zones else "no availability zone hint"
         raise errors.BadRequest(
             f"Bad router request: network {net.id} has {has}; a network joins a router "
             "in exactly one pod: create it with one --availability-zone-hint.",
             kind="BadRequest")
     if bind:
-        return pods.pod_for_project(s, project_id, net.az_hints[0])
-    pod = pods.bound_pod(s, project_id, net.az_hints[0])
+        return pods.pod_for_project(s, project_id, zones[0])
+    pod = pods.bound_pod(s, project_id, zones[0])
     if pod is None:
         raise errors.Conflict(f"Project {project_id} has no pod bound in availability zone "
-                              f"{net.az_hints[0]}, where network {net.id} lives.")
+                              f"{zones[0]}, where network {net.id} lives.")
     return pod
 
 
@@ -90,8 +90,8 @@ def _status(s: Session, router_id: str) -> str:
 
 
 def router_dict(s: Session, router: Router) -> dict:
-    zones = sorted({net.az_hints[0] for _, _, _, net in interfaces(s, router.id)
-                    if len(net.az_hints) == 1})
+    zones = sorted({networking.zones(net)[0] for _, _, _, net in interfaces(s, router.id)
+                    if len(networking.zones(net)) == 1})
     return {"id": router.id, "name": router.name, "description": router.description,
             "tenant_id": router.project_id, "project_id": router.project_id,
             "admin_state_up": router.admin_state_up,

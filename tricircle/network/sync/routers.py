@@ -2,12 +2,15 @@
 
 setup_router(R): in every pod where R has interfaces, the bottom router, the tenant
 networks/subnets and interface ports (same IP and MAC as at the top), the project's bridge
-VLAN network + subnet and R's bridge port there, all attached; in every pod R left (or
-everywhere, once R is deleted) all of it removed again; then configure_routes(R).
+VLAN network + subnet and R's bridge port there, all attached, then its routes; in every
+pod R left (or everywhere, once R is deleted) all of it removed again. Each pod's chain
+runs at once with the others': a pod's routes need only its own router (every bridge IP
+is allocated at the top beforehand), so a pod already set up gets its new routes while
+a new pod is still being made.
 
 configure_routes(R) (also queued alone when only the user's routes change): on each
 bottom router, the routes l3.extra_routes computes from the top state, written whole,
-only where they differ. A pod R joined after this job's setup planned is left to the
+only where they differ. A pod R joined after the job planned is left to the
 setup_router its interface add queued (it runs next, routes included).
 
 Everything is made with the service account (users may not make provider networks) in
@@ -138,7 +141,10 @@ def _bridge_ip_held(copy: dict) -> bool:
                                                       for f in copy["fixed_ips"]}
 
 
-def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
+def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> tuple[str, bool]:
+    """The pod's bottom router, made ready; whether it was known before (else its routes
+    are written without reading them first: a new copy has none, one a crash left
+    behind is overwritten whole)."""
     pod, router, project = want.pod, plan.router, plan.project_id
     if plan.bridge is None or want.bridge_port is None:  # the API allocates both first
         raise RuntimeError(f"Router {router.id} has interfaces in {pod.pod_name} but no "
@@ -172,6 +178,7 @@ def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> None:
     for stale in ports:  # an interface leaves (Neutron deletes its port), then its network
         if stale["name"] not in keep:
             bottom.remove_port_then_network(ctx, pod, stale)
+    return b_router, known is not None
 
 
 def _teardown_pod(ctx: RequestContext, plan: Plan, router_id: str, pod: Pod) -> None:
@@ -238,12 +245,17 @@ def setup_router(ctx: RequestContext, resource: dict) -> None:
     if plan is None:
         return
     leaving = [p for p in plan.present if p.pod_id not in plan.wanted]
+    routes = _routes(plan)
+
+    def pod_chain(want: PodPlan) -> None:
+        b_router, known = _setup_pod(ctx, plan, want)
+        _write_routes(ctx, want.pod, b_router, routes.get(want.pod.pod_id, []), read=known)
+
     pc = clients.get()
-    results = pc.fanout(plan.wanted.values(), lambda want: _setup_pod(ctx, plan, want))
+    results = pc.fanout(plan.wanted.values(), pod_chain)
     results += pc.fanout(leaving, lambda pod: _teardown_pod(ctx, plan, router_id, pod))
     clients.raise_first(results)
     _release_bridges(ctx, plan.project_id)
-    configure_routes(ctx, resource)  # at once: a queued job would wait a poll or more
 
 
 def configure_routes(ctx: RequestContext, resource: dict) -> None:
@@ -251,24 +263,39 @@ def configure_routes(ctx: RequestContext, resource: dict) -> None:
     plan = _plan(router_id)
     if plan is None or plan.router is None:
         return
-    attached = {pod_id: [item[2].cidr for item in want.interfaces]
-                for pod_id, want in plan.wanted.items()}
-    bridge_ips = {pod_id: want.bridge_port.ip_address for pod_id, want in plan.wanted.items()
-                  if want.bridge_port is not None}
-    wanted = l3.extra_routes(attached, bridge_ips, plan.router.routes)
+    routes = _routes(plan)
 
     def write(want: PodPlan) -> None:
         b_router = routing.bottom_id(router_id, want.pod.pod_id, "router")
         if b_router is None:  # joined after setup_router planned: its own run writes them
             LOG.debug("Router %s not set up in %s yet", router_id, want.pod.pod_name)
             return
-        routes = wanted.get(want.pod.pod_id, [])
-        have = _call(ctx, want.pod, "GET", f"/v2.0/routers/{b_router}")["router"]["routes"]
-        if sorted(have, key=_route_key) != sorted(routes, key=_route_key):
-            _call(ctx, want.pod, "PUT", f"/v2.0/routers/{b_router}",
-                  json={"router": {"routes": routes}})
+        _write_routes(ctx, want.pod, b_router, routes.get(want.pod.pod_id, []), read=True)
 
     clients.raise_first(clients.get().fanout(plan.wanted.values(), write))
+
+
+def _routes(plan: Plan) -> dict[str, list[dict]]:
+    """pod id -> the routes its bottom router needs (l3.extra_routes over the plan)."""
+    if plan.router is None:
+        return {}
+    attached = {pod_id: [item[2].cidr for item in want.interfaces]
+                for pod_id, want in plan.wanted.items()}
+    bridge_ips = {pod_id: want.bridge_port.ip_address for pod_id, want in plan.wanted.items()
+                  if want.bridge_port is not None}
+    return l3.extra_routes(attached, bridge_ips, plan.router.routes)
+
+
+def _write_routes(ctx: RequestContext, pod: Pod, b_router: str, routes: list[dict], *,
+                  read: bool) -> None:
+    """Written whole; with `read`, only if the router shows others."""
+    if read:
+        have = _call(ctx, pod, "GET", f"/v2.0/routers/{b_router}")["router"]["routes"]
+        if sorted(have, key=_route_key) == sorted(routes, key=_route_key):
+            return
+    elif not routes:
+        return
+    _call(ctx, pod, "PUT", f"/v2.0/routers/{b_router}", json={"router": {"routes": routes}})
 
 
 def _route_key(route: dict) -> tuple[str, str]:
