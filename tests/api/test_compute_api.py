@@ -3,7 +3,10 @@ Cinder do: the pod chosen by AZ, ids routed, lists merged with real limit/marker
 another project's objects unseen, a pod that fails named."""
 from __future__ import annotations
 
+import json
+
 import pytest
+import webob
 from sqlalchemy import select
 
 from tests.apiclient import make_pods
@@ -75,6 +78,20 @@ def test_the_default_availability_zone_is_used_without_one(api, pods) -> None:
     finally:
         CONF.clear_override("default_availability_zone", "compute")
     assert made["id"] in pods["Pod2"].items["server"]
+
+
+def test_a_created_servers_headers_are_novas_and_point_at_us(api) -> None:
+    make_pods(api)
+    req = webob.Request.blank(f"{COMPUTE}/servers", method="POST", headers={
+        "X-Auth-Token": "demo", "Content-Type": "application/json"})
+    req.body = json.dumps({"server": {"name": "h", "flavorRef": "1", "networks": "none",
+                                      "availability_zone": "az1"}}).encode()
+    resp = req.get_response(api.app)
+    assert resp.status_code == 202, resp.text
+    server_id = resp.json_body["server"]["id"]
+    assert resp.headers["Location"] == f"http://localhost{COMPUTE}/servers/{server_id}"
+    assert resp.headers["x-compute-request-id"].startswith("req-")
+    assert resp.headers["x-compute-request-id"] == resp.headers["x-openstack-request-id"]
 
 
 def test_unknown_server_is_nova_shaped_404(api) -> None:

@@ -224,3 +224,13 @@ def test_a_network_other_projects_use_stays_shared(api) -> None:
     assert api("DELETE", f"{NET}/ports/{port_id}", as_="demo")[0] == 204
     status, body = api("PUT", f"{NET}/networks/{shared['id']}", {"network": {"shared": False}})
     assert (status, body["network"]["shared"]) == (200, False)
+
+
+def test_the_resource_index_is_neutrons(api) -> None:
+    status, body = api("GET", NET, as_="demo")
+    assert status == 200
+    listed = {r["collection"]: r for r in body["resources"]}
+    assert set(listed) == {"networks", "subnets", "ports"}
+    assert listed["ports"]["name"] == "port"
+    assert listed["ports"]["links"] == [{"rel": "self",
+                                         "href": f"http://localhost{NET}/ports"}]

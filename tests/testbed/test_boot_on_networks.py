@@ -31,6 +31,13 @@ def test_boot_on_a_network_and_on_a_port(flavor: str, cloud: Callable, unique: s
     shown = openstack(DEMO, "server", "show", server["id"])
     addresses = shown["addresses"]
     assert list(addresses) == [unique] and "10.9.0.50" in addresses[unique], addresses
+    # ... and so by Nova's ips sub-resource, whole or by network name.
+    compute = cloud("tricircle-demo").compute
+    ips = compute.get(f"/servers/{server['id']}/ips").json()["addresses"]
+    assert list(ips) == [unique] and {a["addr"] for a in ips[unique]} >= {"10.9.0.50"}
+    one = compute.get(f"/servers/{server['id']}/ips/{unique}").json()
+    assert list(one) == [unique] and one[unique] == ips[unique]
+    assert compute.get(f"/servers/{server['id']}/ips/nothing-{unique}").status_code == 404
     top_ports = openstack(DEMO, "port", "list", "--server", server["id"], "--long")
     assert len(top_ports) == 2
     pod2 = cloud("pod2-demo").network

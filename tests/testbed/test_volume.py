@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import requests
+from tb import layout
+
 from tests.testbed.test_compute import IMAGE, boot
+from tests.testbed.test_l3 import wait_for
 from tests.testbed.test_spine import (
     openstack,
     openstack_error,
@@ -80,3 +84,48 @@ def test_snapshots_live_in_their_volumes_pod(cloud: Callable, unique: str,
     listed = openstack("tricircle-demo", "volume", "snapshot", "list")
     assert snap["id"] in {s["ID"] for s in listed}
     openstack_ok("tricircle-demo", "volume", "snapshot", "delete", snap["id"])
+
+
+def test_novas_volume_proxy_answers_from_the_volumes_pod(cloud: Callable, unique: str,
+                                                          cleanup: Callable) -> None:
+    """os-volumes and os-snapshots (Nova's proxies of Cinder, before 2.36), as tempest's
+    compute volume tests and older clients call them."""
+    compute = cloud("tricircle-demo").compute
+    old = {"OpenStack-API-Version": "compute 2.35"}
+    made = compute.post("/os-volumes", json={"volume": {
+        "size": 1, "display_name": unique, "availability_zone": "az2"}}, headers=old)
+    assert made.status_code == 200, made.text
+    volume = made.json()["volume"]
+    cleanup(lambda: compute.delete(f"/os-volumes/{volume['id']}", headers=old))
+    assert volume["availabilityZone"] == "az2"
+    assert cloud("pod2-demo").block_storage.get_volume(volume["id"]).name == unique
+    wait_status("volume", volume["id"], "available")
+    shown = compute.get(f"/os-volumes/{volume['id']}", headers=old).json()["volume"]
+    assert (shown["displayName"], shown["status"]) == (unique, "available")
+    listed = compute.get("/os-volumes/detail", headers=old).json()["volumes"]
+    assert volume["id"] in {v["id"] for v in listed}
+    snap = compute.post("/os-snapshots", json={"snapshot": {
+        "volume_id": volume["id"], "display_name": unique}}, headers=old)
+    assert snap.status_code == 200, snap.text
+    snap_id = snap.json()["snapshot"]["id"]
+    assert cloud("pod2-demo").block_storage.get_snapshot(snap_id).volume_id == volume["id"]
+    wait_status("volume snapshot", snap_id, "available")
+    assert compute.delete(f"/os-snapshots/{snap_id}", headers=old).status_code == 202
+    wait_for("the snapshot to go", lambda: compute.get(
+        f"/os-snapshots/{snap_id}", headers=old).status_code == 404)
+    # From 2.36 on Nova has no such proxy: its 404, as a pod gives it.
+    gone = compute.get(f"/os-volumes/{volume['id']}",
+                       headers={"OpenStack-API-Version": "compute 2.36"})
+    assert gone.status_code == 404
+
+
+def test_the_volume_root_and_extensions_answer_as_cinders(cloud: Callable) -> None:
+    ours = requests.get(f"http://{layout.HOST}:{layout.TRICIRCLE_PORT}/volume/")
+    theirs = requests.get(layout.Pod(1).url("cinder").rsplit("/v3", 1)[0] + "/")
+    assert ours.status_code == theirs.status_code == 300
+    assert [v["id"] for v in ours.json()["versions"]] == ["v3.0"]
+    volume = cloud("tricircle-demo").block_storage
+    listed = volume.get("/extensions").json()["extensions"]
+    assert {e["alias"] for e in listed} == {
+        e["alias"] for e in cloud("pod1-demo").block_storage.get("/extensions").json()[
+            "extensions"]}

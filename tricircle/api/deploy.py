@@ -49,16 +49,21 @@ def keystone_auth(conf: cfg.ConfigOpts) -> Middleware:
                                                      "delay_auth_decision": True})
 
 
-def pipeline(router: Router, shape: faults.Shape, conf: cfg.ConfigOpts = CONF,
-             versioned: Middleware | None = None, auth: Middleware | None = None
-             ) -> Callable:
+class ComputeRequestId(request_id.RequestId):
+    """Nova answers with its request id under both names."""
+    compat_headers = ["x-compute-request-id"]
+
+
+def pipeline(router: Router, shape: faults.Shape, conf: cfg.ConfigOpts = CONF, *,
+             versioned: Middleware | None = None, auth: Middleware | None = None,
+             request_ids: type[request_id.RequestId] = request_id.RequestId) -> Callable:
     """`auth` sets keystonemiddleware's identity headers (X-Identity-Status, X-Roles...):
     keystonemiddleware itself unless a test gives a stand-in."""
     app = faults.FaultWrapper(ContextMiddleware(router), shape)
     if versioned is not None:
         app = versioned(app)
     app = (auth or keystone_auth(conf))(app)
-    return request_id.RequestId(app)
+    return request_ids(app)
 
 
 def admin_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
@@ -67,7 +72,7 @@ def admin_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Ca
 
 def compute_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
     return pipeline(compute.router(), faults.nova_body, conf, auth=auth,
-                    versioned=lambda app: Microversion(
+                    request_ids=ComputeRequestId, versioned=lambda app: Microversion(
                         app, service="compute", service_type="compute",
                         base=compute.versions.BASE, shape=faults.nova_body,
                         legacy_header="X-OpenStack-Nova-API-Version",

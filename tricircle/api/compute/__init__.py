@@ -4,7 +4,14 @@ from __future__ import annotations
 import webob
 
 from tricircle.api import limits
-from tricircle.api.compute import availability_zones, flavors, keypairs, servers, versions
+from tricircle.api.compute import (
+    availability_zones,
+    flavors,
+    keypairs,
+    servers,
+    versions,
+    volumes,
+)
 from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request, Router
 
@@ -27,6 +34,15 @@ ROUTES = {
     "/v2.1/servers/detail": {"GET": servers.detail},
     "/v2.1/servers/{server_id}": {m: servers.one for m in ("GET", "PUT", "DELETE")},
     "/v2.1/servers/{server_id}/{rest:path}": {m: servers.one for m in ALL},
+    # Booting from a volume (block_device_mapping_v2) is a server create.
+    "/v2.1/os-volumes_boot": {"GET": servers.index, "POST": servers.create},
+    "/v2.1/os-volumes": {"GET": volumes.volumes, "POST": volumes.volume_create},
+    "/v2.1/os-volumes/detail": {"GET": volumes.volumes},
+    "/v2.1/os-volumes/{volume_id}": {"GET": volumes.volume, "DELETE": volumes.volume},
+    "/v2.1/os-snapshots": {"GET": volumes.snapshots, "POST": volumes.snapshot_create},
+    "/v2.1/os-snapshots/detail": {"GET": volumes.snapshots},
+    "/v2.1/os-snapshots/{snapshot_id}": {"GET": volumes.snapshot,
+                                         "DELETE": volumes.snapshot},
     "/v2.1/flavors": {"GET": any_pod, "POST": flavors.create},
     "/v2.1/flavors/detail": {"GET": any_pod},
     "/v2.1/flavors/{flavor_id}": {"GET": any_pod, "DELETE": flavors.delete},

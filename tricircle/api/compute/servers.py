@@ -3,6 +3,7 @@ table. A server's top id is its id in the pod."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import webob
 from sqlalchemy import select
@@ -93,12 +94,33 @@ def create(req: Request) -> webob.Response:
 
 def one(req: Request) -> webob.Response:
     """Show, update, delete, actions, metadata, attachments, consoles...: its pod's."""
-    if req.method == "POST" and req.urlvars.get("rest") == "os-volume_attachments":
+    rest = req.urlvars.get("rest") or ""
+    if req.method == "GET" and rest.startswith("ips/"):
+        return _ips_of_network(req, urllib.parse.unquote(rest[len("ips/"):]))
+    if req.method == "POST" and rest == "os-volume_attachments":
         _check_same_pod(req)
     resp = SERVERS.one(req, req.urlvars["server_id"])
     if req.method == "DELETE" and not req.urlvars.get("rest") and resp.status_code == 204:
         server_ports.release(req.urlvars["server_id"])
     return resp
+
+
+def _ips_of_network(req: Request, label: str) -> webob.Response:
+    """GET .../ips/{network name}: the pod labels the network with its top id."""
+    server_id = req.urlvars["server_id"]
+    with db.transaction() as s:
+        candidates = list(s.scalars(select(Network.id).where(Network.name == label)))
+    resp = None
+    for net_id in candidates:
+        req.path_info = f"/v2.1/servers/{server_id}/ips/{net_id}"
+        resp = SERVERS.one(req, server_id)
+        if resp.status_code == 200:
+            body = json.loads(resp.body)
+            resp.body = json.dumps({label: body.get(net_id, [])}).encode()
+            return resp
+        if resp.status_code != 404:
+            return resp
+    raise errors.NotFound("Networks could not be found.")
 
 
 def _check_same_pod(req: Request) -> None:

@@ -54,7 +54,9 @@ def answer(req: Request, pod: Pod, service_type: str, resp: Any,
     """Our webob answer from a pod's answer, translated."""
     out = webob.Response(status=resp.status_code)
     for name, value in resp.headers.items():
-        if name.lower() not in _DROP_RESPONSE:
+        if name.lower() == "location":  # a created server's: ours, not the pod's
+            out.headers[name] = our_urls(value, req, pod, service_type)
+        elif name.lower() not in _DROP_RESPONSE:
             out.headers[name] = value
     if resp.content:
         text = our_urls(resp.text, req, pod, service_type)

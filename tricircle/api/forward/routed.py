@@ -47,6 +47,8 @@ class Routed:
         """Any answer about one object (itself, its interfaces, groups, attachments...)."""
         if isinstance(body.get(self.key), dict):
             self.translate_item(body[self.key], pod)
+        elif self.translate_more:  # a sub-resource (a server's `ips`: its addresses)
+            self.translate_more(body)
         top_ids.translate([(body, pod)])
         return body
 

@@ -31,7 +31,11 @@ def versions(req: Request) -> dict:
 
 
 def resources(req: Request) -> dict:
-    return {"resources": []}
+    """Neutron's index of its core resources (extensions' are found by /extensions)."""
+    return {"resources": [
+        {"name": name, "collection": f"{name}s",
+         "links": [{"rel": "self", "href": f"{req.application_url}/v2.0/{name}s"}]}
+        for name in ("network", "subnet", "port")]}
 
 
 def extensions(req: Request) -> dict:

@@ -22,8 +22,11 @@ def _doc(req: Request) -> dict:
                              "type": "application/vnd.openstack.volume+json;version=3"}]}
 
 
-def index(req: Request) -> dict:
-    return {"versions": [_doc(req)]}
+def index(req: Request) -> webob.Response:
+    """Cinder answers its root with 300 Multiple Choices."""
+    resp = webob.Response(status=300, content_type="application/json", charset=None)
+    resp.json_body = {"versions": [_doc(req)]}
+    return resp
 
 
 def show(req: Request) -> dict:
@@ -59,6 +62,7 @@ ROUTES = {
     "/v3/{project_id}/snapshots/{snapshot_id}/{rest:path}": {m: volumes.snapshot_one
                                                              for m in ALL},
     "/v3/{project_id}/types": {"GET": any_pod},
+    "/v3/{project_id}/extensions": {"GET": any_pod},
     "/v3/{project_id}/limits": {"GET": limits.volume},
     "/v3/{project_id}/os-quota-sets/{target}": {"GET": limits.volume},
     "/v3/{project_id}/types/{rest:path}": {"GET": any_pod},
