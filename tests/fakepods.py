@@ -191,7 +191,8 @@ def _snapshot(pod: FakePod, body: dict, project: str, user: str) -> dict | Respo
     if volume is None:
         return fault(404, f"Volume {body.get('volume_id')} could not be found.")
     return {"name": body.get("name"), "volume_id": volume["id"], "size": volume["size"],
-            "status": "available"}
+            "status": "available", "os-extended-snapshot-attributes:progress": "100%",
+            "os-extended-snapshot-attributes:project_id": project}
 
 
 SERVER_SORT = {"created_at": "created", "display_name": "name", "uuid": "id"}

@@ -204,9 +204,15 @@ def test_volumes_snapshots_and_attachments_stay_in_their_pod(api, pods) -> None:
     status, body = api("POST", f"{VOLUME}/snapshots", {"snapshot": {
         "volume_id": volume["id"], "name": "s"}}, as_="demo")
     assert status == 202 and body["snapshot"]["id"] in pods["Pod2"].items["snapshot"]
+    # Cinder's summary list has no extended attributes; its detail has them.
+    summary = api("GET", f"{VOLUME}/snapshots?sort_key=display_name", as_="demo")[1]
+    assert not [k for k in summary["snapshots"][0] if k.startswith("os-extended")]
+    detail = api("GET", f"{VOLUME}/snapshots/detail", as_="demo")[1]
+    assert detail["snapshots"][0]["os-extended-snapshot-attributes:progress"] == "100%"
     status, body = api("GET", f"{VOLUME}/volumes/detail?sort=name:asc", as_="demo")
     assert [v["id"] for v in body["volumes"]] == [volume["id"]]
     assert body["volumes"][0]["availability_zone"] == "az2"
+    assert body["volumes"][0]["links"][0]["href"].startswith("http://localhost/volume/")
 
     server = boot(api, "in-az1", "az1")
     status, body = api("POST", f"{COMPUTE}/servers/{server['id']}/os-volume_attachments",
@@ -277,3 +283,44 @@ def test_a_forwarded_path_cannot_leave_its_object(api, pods, rest: str) -> None:
     status, body = api("GET", f"{COMPUTE}/servers/{server['id']}/{rest}", as_="demo")
     assert status == 404 and body["itemNotFound"]["message"], rest
     assert len(pods["Pod1"].calls) == calls  # nothing was sent to the pod
+
+
+def test_a_boot_naming_no_network_takes_the_projects_one_as_nova_does(
+        api, pods, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_pods(api)
+    from tricircle.compute import server_ports  # noqa: PLC0415
+    # The pod's copy of the port is not this test's subject (the pods are in memory).
+    monkeypatch.setattr(server_ports, "bottom_ports", lambda ctx, pod, reserved: [
+        {"port": "b-" + port_id} for port_id, _ in reserved])
+
+    def create(networks: object = None, version: str = "2.1") -> tuple[int, dict]:
+        server = {"name": "n", "flavorRef": "1", "availability_zone": "az1"}
+        if networks is not None:
+            server["networks"] = networks
+        return api("POST", f"{COMPUTE}/servers", {"server": server}, as_="demo",
+                   headers={"OpenStack-API-Version": f"compute {version}"})
+
+    status, body = create("auto", "2.37")  # none to take, none can be made
+    assert status == 400 and "Unable to automatically allocate" in body["badRequest"][
+        "message"]
+    status, _ = create()  # before 2.37: booted without one
+    assert status == 202
+    nets = [api("POST", "/networking/v2.0/networks", {"network": {
+        "name": f"n{i}", "availability_zone_hints": ["az1"]}}, as_="demo")[1]["network"]
+        for i in range(2)]
+    for n in nets:
+        api("POST", "/networking/v2.0/subnets", {"subnet": {
+            "network_id": n["id"], "cidr": f"10.{nets.index(n)}.0.0/24", "ip_version": 4}},
+            as_="demo")
+    assert api("DELETE", f"/networking/v2.0/networks/{nets[1]['id']}", as_="demo")[0] == 204
+    status, body = create()
+    assert status == 202, body
+    server_id = body["server"]["id"]
+    ports = api("GET", f"/networking/v2.0/ports?device_id={server_id}", as_="demo")[1]
+    assert [p["network_id"] for p in ports["ports"]] == [nets[0]["id"]]
+    assert pods["Pod1"].items["server"][server_id]["networks"] == [
+        {"port": "b-" + ports["ports"][0]["id"]}]
+    api("POST", "/networking/v2.0/networks", {"network": {"name": "n3"}}, as_="demo")
+    status, body = create("auto", "2.37")
+    assert status == 409 and "Multiple possible networks" in body["conflictingRequest"][
+        "message"]

@@ -234,3 +234,85 @@ def test_the_resource_index_is_neutrons(api) -> None:
     assert listed["ports"]["name"] == "port"
     assert listed["ports"]["links"] == [{"rel": "self",
                                          "href": f"http://localhost{NET}/ports"}]
+
+
+def test_bulk_creates_are_all_or_nothing(api) -> None:
+    make_pods(api)
+    made = net(api, availability_zone_hints=["az1"])
+    subnet(api, made["id"], "10.1.0.0/24")
+    status, body = api("POST", f"{NET}/ports", {"ports": [
+        {"network_id": made["id"], "name": "a"}, {"network_id": made["id"], "name": "b"}]},
+        as_="demo")
+    assert status == 201 and [p["name"] for p in body["ports"]] == ["a", "b"]
+    status, body = api("POST", f"{NET}/ports", {"ports": [
+        {"network_id": made["id"], "name": "c"}, {"network_id": "nothing", "name": "d"}]},
+        as_="demo")
+    assert status == 404, body
+    names = {p["name"] for p in api("GET", f"{NET}/ports", as_="demo")[1]["ports"]}
+    assert "c" not in names and {"a", "b"} <= names
+    status, body = api("POST", f"{NET}/networks", {"networks": [{"name": "x"}, {"name": "y"}]},
+                       as_="demo")
+    assert status == 201 and [n["name"] for n in body["networks"]] == ["x", "y"]
+    assert api("POST", f"{NET}/subnets", {"subnets": []}, as_="demo")[0] == 400
+
+
+def test_a_ports_address_pairs_and_dhcp_options_are_neutrons(api) -> None:
+    make_pods(api)
+    made = net(api, availability_zone_hints=["az1"])
+    subnet(api, made["id"], "10.1.0.0/24")
+    status, body = api("POST", f"{NET}/ports", {"port": {
+        "network_id": made["id"], "allowed_address_pairs": [{"ip_address": "10.1.0.0/28"}],
+        "extra_dhcp_opts": [{"opt_name": "bootfile-name", "opt_value": "pxelinux.0"}]}},
+        as_="demo")
+    assert status == 201, body
+    port = body["port"]
+    assert port["allowed_address_pairs"] == [{"ip_address": "10.1.0.0/28",
+                                              "mac_address": port["mac_address"]}]
+    assert port["extra_dhcp_opts"] == [{"opt_name": "bootfile-name",
+                                        "opt_value": "pxelinux.0", "ip_version": 4}]
+    status, body = api("PUT", f"{NET}/ports/{port['id']}", {"port": {"extra_dhcp_opts": [
+        {"opt_name": "bootfile-name", "opt_value": None},
+        {"opt_name": "tftp-server", "opt_value": "10.1.0.3", "ip_version": 4}]}}, as_="demo")
+    assert status == 200 and body["port"]["extra_dhcp_opts"] == [
+        {"opt_name": "tftp-server", "opt_value": "10.1.0.3", "ip_version": 4}]
+    for bad in ([{"mac_address": "fa:16:3e:00:00:01"}], [{"ip_address": "nope"}],
+                [{"ip_address": "10.1.0.9", "other": 1}]):
+        status, body = api("PUT", f"{NET}/ports/{port['id']}",
+                           {"port": {"allowed_address_pairs": bad}}, as_="demo")
+        assert status == 400, (bad, body)
+    aliases = {e["alias"] for e in api("GET", f"{NET}/extensions")[1]["extensions"]}
+    assert {"allowed-address-pairs", "extra_dhcp_opt"} <= aliases
+
+
+def test_a_ports_fixed_ips_change_as_neutrons_do(api) -> None:
+    make_pods(api)
+    made = net(api, availability_zone_hints=["az1"])
+    one = subnet(api, made["id"], "10.1.0.0/24")
+    two = subnet(api, made["id"], "10.2.0.0/24")
+    port = api("POST", f"{NET}/ports", {"port": {"network_id": made["id"], "fixed_ips": [
+        {"subnet_id": one["id"], "ip_address": "10.1.0.5"}]}}, as_="demo")[1]["port"]
+    path = f"{NET}/ports/{port['id']}"
+    # The address on `one` kept (named by its subnet), one on `two` added.
+    status, body = api("PUT", path, {"port": {"fixed_ips": [
+        {"subnet_id": one["id"]}, {"subnet_id": two["id"], "ip_address": "10.2.0.9"}]}},
+        as_="demo")
+    assert status == 200, body
+    assert [f["ip_address"] for f in body["port"]["fixed_ips"]] == ["10.1.0.5", "10.2.0.9"]
+    status, body = api("PUT", path, {"port": {"fixed_ips": [{"ip_address": "10.2.0.9"}]}},
+                       as_="demo")
+    assert [f["ip_address"] for f in body["port"]["fixed_ips"]] == ["10.2.0.9"]
+    other = api("POST", f"{NET}/ports", {"port": {"network_id": made["id"], "fixed_ips": [
+        {"ip_address": "10.1.0.5"}]}}, as_="demo")  # released: free again
+    assert other[0] == 201, other
+    status, body = api("PUT", path, {"port": {"fixed_ips": [{"ip_address": "10.1.0.5"}]}},
+                       as_="demo")
+    assert status == 409 and body["NeutronError"]["type"] == "IpAddressAlreadyAllocated"
+    assert [f["ip_address"] for f in api("GET", path, as_="demo")[1]["port"][
+        "fixed_ips"]] == ["10.2.0.9"]  # a refused change changed nothing
+    router = api("POST", f"{NET}/routers", {"router": {"name": "r"}}, as_="demo")[1]["router"]
+    status, _ = api("PUT", f"{NET}/routers/{router['id']}/add_router_interface",
+                    {"port_id": other[1]["port"]["id"]}, as_="demo")
+    assert status == 200
+    status, body = api("PUT", f"{NET}/ports/{other[1]['port']['id']}", {"port": {
+        "fixed_ips": [{"ip_address": "10.1.0.6"}]}}, as_="demo")
+    assert status == 409 and body["NeutronError"]["type"] == "PortInUse"

@@ -19,7 +19,10 @@ def test_every_attribute_a_copy_carries_follows_the_top(flavor: str, cloud: Call
     for g in (group, other):
         cleanup(lambda g=g: top.network.delete_security_group(g, ignore_missing=True))
     port = top.network.create_port(network_id=net.id, fixed_ips=[{"subnet_id": sub.id}],
-                                   security_group_ids=[group.id])
+                                   security_group_ids=[group.id],
+                                   allowed_address_pairs=[{"ip_address": "10.12.0.77"}],
+                                   extra_dhcp_opts=[{"opt_name": "domain-name",
+                                                     "opt_value": "example.org"}])
     cleanup(lambda: top.network.delete_port(port, ignore_missing=True))
     server = top.compute.create_server(
         name=unique, flavor_id=top.compute.find_flavor(flavor).id,
@@ -45,7 +48,11 @@ def test_every_attribute_a_copy_carries_follows_the_top(flavor: str, cloud: Call
                               host_routes=[{"destination": "192.168.9.0/24",
                                             "nexthop": "10.12.0.9"}])
     top.network.update_port(port, description="port d", is_admin_state_up=False,
-                            security_group_ids=[other.id])
+                            security_group_ids=[other.id],
+                            allowed_address_pairs=[{"ip_address": "10.12.5.0/24"}],
+                            extra_dhcp_opts=[{"opt_name": "domain-name", "opt_value": None},
+                                             {"opt_name": "ntp-server",
+                                              "opt_value": "10.12.0.5"}])
     top.network.update_router(router, description="router d", is_admin_state_up=False)
     top.network.update_security_group(group, description="group d")
 
@@ -63,8 +70,11 @@ def test_every_attribute_a_copy_carries_follows_the_top(flavor: str, cloud: Call
             == ("sub d", "10.12.0.254", [{"start": "10.12.0.100", "end": "10.12.0.200"}],
                 False, ["10.0.0.9", "10.0.0.8"],
                 [{"destination": "192.168.9.0/24", "nexthop": "10.12.0.9"}])
-            and (b_port.description, b_port.is_admin_state_up, b_port.security_group_ids)
-            == ("port d", False, [b_other.id])
+            and (b_port.description, b_port.is_admin_state_up, b_port.security_group_ids,
+                 b_port.allowed_address_pairs, b_port.extra_dhcp_opts)
+            == ("port d", False, [b_other.id],
+                [{"ip_address": "10.12.5.0/24", "mac_address": port.mac_address}],
+                [{"opt_name": "ntp-server", "opt_value": "10.12.0.5", "ip_version": 4}])
             and (b_router.description, b_router.is_admin_state_up) == ("router d", False)
             and b_group.description == "group d")
 

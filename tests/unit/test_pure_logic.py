@@ -34,3 +34,15 @@ def test_backoff_grows_and_is_capped() -> None:
     assert delays[:3] == [2.0, 4.0, 8.0]
     assert max(delays) == 300.0
     assert delays == sorted(delays)
+
+
+def test_a_copys_dhcp_options_are_removed_with_nulls_as_neutron_merges_them() -> None:
+    from tricircle.network import bottom_copies  # noqa: PLC0415
+    have = {"extra_dhcp_opts": [
+        {"opt_name": "domain-name", "opt_value": "a", "ip_version": 4},
+        {"opt_name": "ntp-server", "opt_value": "x", "ip_version": 4}]}
+    want = {"extra_dhcp_opts": [{"opt_name": "ntp-server", "opt_value": "y", "ip_version": 4}]}
+    assert bottom_copies.differences(want, have) == {"extra_dhcp_opts": [
+        {"opt_name": "ntp-server", "opt_value": "y", "ip_version": 4},
+        {"opt_name": "domain-name", "ip_version": 4, "opt_value": None}]}
+    assert bottom_copies.differences(have, have) == {}

@@ -43,13 +43,18 @@ def followed(obj: Network | Subnet | Port | Router | SecurityGroup) -> dict[str,
         out.update(gateway_ip=obj.gateway_ip, enable_dhcp=obj.enable_dhcp,
                    allocation_pools=obj.allocation_pools, host_routes=obj.host_routes,
                    dns_nameservers=obj.dns_nameservers)
-    elif isinstance(obj, Port | Router):
+    elif isinstance(obj, Port):
+        out.update(admin_state_up=obj.admin_state_up,
+                   allowed_address_pairs=obj.allowed_address_pairs,
+                   extra_dhcp_opts=obj.extra_dhcp_opts)
+    elif isinstance(obj, Router):
         out.update(admin_state_up=obj.admin_state_up)
     return out
 
 
 # Lists whose order Neutron does not keep (DNS servers' order matters: it is kept).
-_UNORDERED = {"allocation_pools", "host_routes", "security_groups"}
+_UNORDERED = {"allocation_pools", "host_routes", "security_groups", "allowed_address_pairs",
+              "extra_dhcp_opts"}
 
 
 def _same(key: str, a: Any, b: Any) -> bool:
@@ -61,8 +66,16 @@ def _same(key: str, a: Any, b: Any) -> bool:
 
 
 def differences(want: dict[str, Any], have: dict[str, Any]) -> dict[str, Any]:
-    """The attributes of `want` a copy (`have`, as the pod shows it) lacks."""
-    return {k: v for k, v in want.items() if not _same(k, have.get(k), v)}
+    """The attributes of `want` a copy (`have`, as the pod shows it) lacks, as an update
+    writes them."""
+    diff = {k: v for k, v in want.items() if not _same(k, have.get(k), v)}
+    if "extra_dhcp_opts" in diff:  # Neutron merges these: an option goes with a null
+        wanted = {(o["opt_name"], o["ip_version"]) for o in diff["extra_dhcp_opts"]}
+        diff["extra_dhcp_opts"] = diff["extra_dhcp_opts"] + [
+            {"opt_name": o["opt_name"], "ip_version": o["ip_version"], "opt_value": None}
+            for o in have.get("extra_dhcp_opts") or []
+            if (o["opt_name"], o["ip_version"]) not in wanted]
+    return diff
 
 
 def follow(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: str,

@@ -124,6 +124,18 @@ def network_dict(s: Session, net: Network) -> dict:
             "updated_at": iso(net.updated_at)}
 
 
+def available_networks(s: Session, project_id: str) -> list[str]:
+    """The networks Nova would boot a server of the project on when none is named: the
+    project's own, else the shared ones (ids, oldest first)."""
+    for query in (select(Network.id).where(Network.project_id == project_id,
+                                           Network.shared.is_(False)),
+                  select(Network.id).where(Network.shared.is_(True))):
+        found = list(s.scalars(query.order_by(Network.created_at)))
+        if found:
+            return found
+    return []
+
+
 def zones(net: Network) -> list[str]:
     """The zones a network lives in: its hints, else `[network]
     default_availability_zones` (as Neutron schedules a hint-less network)."""
@@ -190,6 +202,13 @@ def update(s: Session, ctx: RequestContext,
                 f"Unable to complete operation on port {obj.id} for network "
                 f"{obj.network_id}. Port already has an attached device "
                 f"{router_port.router_id}.", kind="PortInUse")
+    if isinstance(obj, Port):
+        if "allowed_address_pairs" in values:
+            values["allowed_address_pairs"] = address_pairs(obj.mac_address,
+                                                            values["allowed_address_pairs"])
+        if "extra_dhcp_opts" in values:
+            values["extra_dhcp_opts"] = dhcp_options(obj.extra_dhcp_opts,
+                                                     values["extra_dhcp_opts"])
     if isinstance(obj, Network):
         check_mtu(values.get("mtu"))
         if obj.shared and values.get("shared") is False and s.scalar(
@@ -326,7 +345,8 @@ def port_dict(s: Session, port: Port) -> dict:
                 select(PortSecurityGroup.security_group_id)
                 .where(PortSecurityGroup.port_id == port.id)
                 .order_by(PortSecurityGroup.security_group_id))),
-            "allowed_address_pairs": [], "extra_dhcp_opts": [], "binding:vnic_type": "normal",
+            "allowed_address_pairs": port.allowed_address_pairs,
+            "extra_dhcp_opts": port.extra_dhcp_opts, "binding:vnic_type": "normal",
             "port_security_enabled": True, "tags": [],
             "revision_number": port.revision_number, "created_at": iso(port.created_at),
             "updated_at": iso(port.updated_at)}
@@ -374,6 +394,71 @@ def _allocations(s: Session, net: Network, fixed_ips: list[dict] | None) -> list
     return out
 
 
+def readdress_port(s: Session, ctx: RequestContext, port: Port, fixed_ips: list[dict]
+                   ) -> None:
+    """Neutron's update of a port's fixed_ips: the list given replaces the port's; an
+    address it names (or a subnet where the port has one) is kept, the rest allocated,
+    what is left out released. Not for a port with a copy in a pod (its copy would have to
+    move with it) or a router's interface: 409."""
+    net = s.get_one(Network, port.network_id)
+    owned(ctx, "update_port", port.project_id, net)
+    if any(item.get("ip_address") for item in fixed_ips):
+        owned(ctx, "update_port:fixed_ips:ip_address", port.project_id, net)
+    if s.get(RouterPort, port.id) is not None or s.scalar(
+            select(Routing.id).where(Routing.top_id == port.id,
+                                     Routing.resource_type == "port").limit(1)):
+        raise errors.Conflict(f"Port {port.id} is in use (a router's interface, or a "
+                              "server's in a pod): its fixed IPs cannot change.",
+                              kind="PortInUse")
+    have = list(s.scalars(select(IPAllocation).where(IPAllocation.port_id == port.id)))
+    keep, new = [], []
+    for item in fixed_ips:
+        same = next((a for a in have if a not in keep and (
+            a.ip_address == item.get("ip_address") if item.get("ip_address")
+            else a.subnet_id == item.get("subnet_id"))), None)
+        if same is not None and (not item.get("subnet_id")
+                                 or item["subnet_id"] == same.subnet_id):
+            keep.append(same)
+        else:
+            new.append(item)
+    for alloc in have:
+        if alloc not in keep:
+            s.delete(alloc)
+    s.flush()
+    _allocate(s, port, net, new)
+
+
+def _allocate(s: Session, port: Port, net: Network, fixed_ips: list[dict] | None) -> None:
+    """Give the port the addresses `fixed_ips` asks for (None: Neutron's default)."""
+    for sub, ip in _allocations(s, net, fixed_ips):
+        s.add(IPAllocation(port_id=port.id, subnet_id=sub.id, ip_address=str(ip)))
+    try:
+        s.flush()
+    except IntegrityError as err:  # a concurrent request took the address first
+        raise errors.Conflict("IP address already allocated; try again.",
+                              kind="IpAddressAlreadyAllocated") from err
+
+
+def address_pairs(mac: str, pairs: list[dict]) -> list[dict]:
+    """Neutron's form: a pair without a MAC takes the port's."""
+    return [{"ip_address": p["ip_address"], "mac_address": p.get("mac_address") or mac}
+            for p in pairs]
+
+
+def dhcp_options(have: list[dict], changes: list[dict]) -> list[dict]:
+    """Neutron's update of extra_dhcp_opts: each named option (per IP version) is set,
+    or removed with a null value; the others stay."""
+    out = {(o["opt_name"], o["ip_version"]): o for o in have}
+    for opt in changes:
+        key = (opt["opt_name"], opt["ip_version"])
+        if opt.get("opt_value") is None:
+            out.pop(key, None)
+        else:
+            out[key] = {"opt_name": opt["opt_name"], "opt_value": opt["opt_value"],
+                        "ip_version": opt["ip_version"]}
+    return list(out.values())
+
+
 def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
     net = get_network(s, ctx, values["network_id"])
     project = ctx.project_id if not ctx.is_admin else \
@@ -396,16 +481,14 @@ def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
     port = Port(network_id=net.id, project_id=project,
                 name=values["name"], description=values["description"], mac_address=mac,
                 admin_state_up=values["admin_state_up"], device_id=values["device_id"],
-                device_owner=values["device_owner"])
+                device_owner=values["device_owner"],
+                allowed_address_pairs=address_pairs(
+                    mac, values.get("allowed_address_pairs") or []),
+                extra_dhcp_opts=[o for o in values.get("extra_dhcp_opts") or []
+                                 if o.get("opt_value") is not None])
     s.add(port)
     s.flush()
-    for sub, ip in _allocations(s, net, values.get("fixed_ips")):
-        s.add(IPAllocation(port_id=port.id, subnet_id=sub.id, ip_address=str(ip)))
-    try:
-        s.flush()
-    except IntegrityError as err:  # a concurrent request took the address first
-        raise errors.Conflict("IP address already allocated; try again.",
-                              kind="IpAddressAlreadyAllocated") from err
+    _allocate(s, port, net, values.get("fixed_ips"))
     return port
 
 

@@ -8,6 +8,7 @@ import urllib.parse
 import webob
 from sqlalchemy import select
 
+from tricircle.api import microversion
 from tricircle.api.forward import lists
 from tricircle.api.forward.routed import Routed
 from tricircle.api.volume.volumes import VOLUMES
@@ -15,6 +16,7 @@ from tricircle.api.wsgi import Request
 from tricircle.compute import listing, server_ports
 from tricircle.core import db, errors
 from tricircle.core.db.models import Network
+from tricircle.network import networks as networking
 from tricircle.network import security_groups
 
 AZ_FIELD = "OS-EXT-AZ:availability_zone"
@@ -64,9 +66,13 @@ def create(req: Request) -> webob.Response:
     body = req.json_body()
     item = dict(req.json_body("server"))
     networks = item.get("networks")
+    if networks is None and microversion.of(req) >= (2, 37):
+        return SERVERS.create(req)  # Nova's schema refuses it: its 400
     if networks is None or networks == "auto":
-        raise errors.BadRequest("networks is required: a list of top networks or ports, or "
-                                "'none' (networks are not allocated automatically).")
+        networks = _the_projects_network(req, auto=networks == "auto")
+        if networks is None:  # before 2.37 Nova boots without a network then
+            return SERVERS.create(req)
+        item["networks"] = networks
     if not isinstance(networks, list) or not networks:
         return SERVERS.create(req)  # "none", or what the pod's Nova will refuse
     pod = SERVERS.pick_pod(req, item)
@@ -90,6 +96,24 @@ def create(req: Request) -> webob.Response:
     else:
         server_ports.bind(reserved, json.loads(resp.body)["server"]["id"], pod.az_name)
     return resp
+
+
+def _the_projects_network(req: Request, *, auto: bool) -> list[dict] | None:
+    """Nova's choice when a boot names no network (before 2.37) or "auto": the project's
+    one network (its own, else a shared one); several: 409; none: no network, or for
+    "auto" the 400 of a cloud that cannot allocate one (no auto-allocated topology)."""
+    project = req.context.project_id
+    with db.transaction() as s:
+        found = networking.available_networks(s, project)
+    if len(found) > 1:
+        raise errors.Conflict("Multiple possible networks found, use a Network ID to be "
+                              "more specific.")
+    if found:
+        return [{"uuid": found[0]}]
+    if auto:
+        raise errors.BadRequest(f"Unable to automatically allocate a network for project "
+                                f"{project}")
+    return None
 
 
 def one(req: Request) -> webob.Response:

@@ -22,7 +22,7 @@ def _proxy(resource_type: str, collection: str, not_found: str) -> Routed:
         collection=lists.Collection(
             "compute", collection, RULES, lambda req: f"/v2.1/os-{collection}/detail",
             lambda req, top_id: f"/v2.1/os-{collection}/{top_id}"),
-        az_field="availabilityZone", owner_field="", not_found=not_found)
+        az_field="availabilityZone", owner_field="", not_found=not_found, next_links=False)
 
 
 VOLUMES = _proxy("volume", "volumes", "Volume {id} could not be found.")

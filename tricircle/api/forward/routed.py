@@ -29,6 +29,8 @@ class Routed:
     not_found: str  # Nova's / Cinder's message, with {id}
     # More to change in an answer's item, e.g. a server's bottom network names.
     translate_more: Callable[[dict], None] | None = None
+    # Whether the API's lists carry a next link (`<key>_links`); Nova's proxies do not.
+    next_links: bool = True
 
     @property
     def service_type(self) -> str:
@@ -85,12 +87,15 @@ class Routed:
 
         def translate(item: dict, pod: Pod) -> dict:
             seen.append((item, pod))
+            for link in item.get("links") or ():  # the pod's URL, made ours
+                if isinstance(link, dict) and isinstance(link.get("href"), str):
+                    link["href"] = proxy.our_urls(link["href"], req, pod, self.service_type)
             return self.translate_item(item, pod)
         items, links = lists.merged(req, self.collection, lambda i: self.find_pod(req, i),
                                     translate)
         top_ids.translate(seen)  # one query per pod for the whole page
         body: dict = {self.collection.key: [summary(i) for i in items] if summary else items}
-        if links:
+        if links and self.next_links:
             body[f"{self.collection.key}_links"] = links
         return body
 

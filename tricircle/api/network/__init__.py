@@ -21,7 +21,9 @@ EXTENSIONS = [
                         ("extraroute", "Neutron Extra Route"),
                         ("extraroute-atomic", "Atomically add/remove extra routes"),
                         ("router_availability_zone", "Router Availability Zone"),
-                        ("security-group", "security-group"))
+                        ("security-group", "security-group"),
+                        ("allowed-address-pairs", "Allowed Address Pairs"),
+                        ("extra_dhcp_opt", "Neutron Extra DHCP options"))
 ]
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import webob
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from tricircle.api.network import schemas as a
 from tricircle.api.wsgi import Request, json_response
-from tricircle.core import db
+from tricircle.core import db, errors
 from tricircle.core.db.models import Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet
 from tricircle.network import networks as networking
 from tricircle.network import routers
@@ -44,9 +45,11 @@ PORT = {
     "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
     "admin_state_up": a.Attr(a.boolean, True),
     "mac_address": a.Attr(a.mac_address, put=False),
-    "fixed_ips": a.Attr(a.fixed_ips, put=False),
+    "fixed_ips": a.Attr(a.fixed_ips),
     "device_id": a.Attr(a.string(), ""), "device_owner": a.Attr(a.string(), ""),
     "security_groups": a.Attr(a.list_of(a.string(36))),
+    "allowed_address_pairs": a.Attr(a.address_pairs, list),
+    "extra_dhcp_opts": a.Attr(a.dhcp_options, list),
     "tenant_id": a.Attr(a.string(64), None, put=False),
     "project_id": a.Attr(a.string(64), None, put=False),
 }
@@ -134,6 +137,25 @@ def _body(req: Request, key: str, spec: dict, create: bool) -> dict:
     return a.parse(spec, req.json_body(key), create=create)
 
 
+def _created(req: Request, key: str, make: Callable[[Session, dict], dict]
+             ) -> webob.Response:
+    """One object, or Neutron's bulk create (`{"<key>s": [...]}`): all or none, in one
+    transaction. make(session, body of one) -> its dict."""
+    body = req.json_body()
+    plural = f"{key}s"
+    if isinstance(body, dict) and key not in body and plural in body:
+        items = body[plural]
+        if not isinstance(items, list) or not items or not all(
+                isinstance(item, dict) for item in items):
+            raise errors.BadRequest(f"Invalid input for {plural}: a list of objects is "
+                                    "expected.")
+        with db.transaction() as s:
+            return json_response({plural: [make(s, item) for item in items]}, status=201)
+    item = req.json_body(key)
+    with db.transaction() as s:
+        return json_response({key: make(s, item)}, status=201)
+
+
 # -- networks ----------------------------------------------------------------------------
 
 def networks(req: Request) -> dict:
@@ -141,11 +163,11 @@ def networks(req: Request) -> dict:
 
 
 def network_create(req: Request) -> webob.Response:
-    values = _body(req, "network", NETWORK, create=True)
-    values.pop("port_security_enabled")
-    with db.transaction() as s:
-        net = networking.create_network(s, req.context, values)
-        return json_response({"network": networking.network_dict(s, net)}, status=201)
+    def make(s: Session, body: dict) -> dict:
+        values = a.parse(NETWORK, body, create=True)
+        values.pop("port_security_enabled")
+        return networking.network_dict(s, networking.create_network(s, req.context, values))
+    return _created(req, "network", make)
 
 
 def network_show(req: Request) -> dict:
@@ -177,14 +199,14 @@ def subnets(req: Request) -> dict:
 
 
 def subnet_create(req: Request) -> webob.Response:
-    body = req.json_body("subnet")
-    values = a.parse(SUBNET, body, create=True)
-    if "gateway_ip" not in body:
-        values.pop("gateway_ip")  # absent: the default gateway; null: no gateway
-    with db.transaction() as s:
+    def make(s: Session, body: dict) -> dict:
+        values = a.parse(SUBNET, body, create=True)
+        if "gateway_ip" not in body:
+            values.pop("gateway_ip")  # absent: the default gateway; null: no gateway
         sub = networking.create_subnet(s, req.context, values)
         sg.resync_project(s, sub.project_id)  # rules on remote groups cover its CIDR
-        return json_response({"subnet": networking.subnet_dict(sub)}, status=201)
+        return networking.subnet_dict(sub)
+    return _created(req, "subnet", make)
 
 
 def subnet_show(req: Request) -> dict:
@@ -216,15 +238,15 @@ def ports(req: Request) -> dict:
 
 
 def port_create(req: Request) -> webob.Response:
-    body = req.json_body("port")
-    values = a.parse(PORT, body, create=True)
-    if "fixed_ips" not in body:
-        values.pop("fixed_ips")
-    groups = values.pop("security_groups")
-    with db.transaction() as s:
+    def make(s: Session, body: dict) -> dict:
+        values = a.parse(PORT, body, create=True)
+        if "fixed_ips" not in body:
+            values.pop("fixed_ips")
+        groups = values.pop("security_groups")
         port = networking.create_port(s, req.context, values)
         sg.set_port_groups(s, req.context, port, groups)
-        return json_response({"port": networking.port_dict(s, port)}, status=201)
+        return networking.port_dict(s, port)
+    return _created(req, "port", make)
 
 
 def port_show(req: Request) -> dict:
@@ -238,6 +260,9 @@ def port_update(req: Request) -> dict:
     with db.transaction() as s:
         port = networking.get_port(s, req.context, req.urlvars["id"])
         groups = values.pop("security_groups", None)
+        fixed_ips = values.pop("fixed_ips", None)
+        if fixed_ips is not None:
+            networking.readdress_port(s, req.context, port, fixed_ips)
         networking.update(s, req.context, port, values)
         if groups is not None:
             sg.set_port_groups(s, req.context, port, groups)

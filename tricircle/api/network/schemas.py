@@ -154,6 +154,33 @@ def fixed_ips(name: str, value: Any) -> Any:
     return items
 
 
+def address_pairs(name: str, value: Any) -> Any:
+    """neutron-lib's validate_allowed_address_pairs: an IP or CIDR each, a MAC if given."""
+    pairs = dict_list("ip_address", "mac_address")(name, value)
+    seen = []
+    for pair in pairs:
+        if "ip_address" not in pair:
+            raise bad(name, value, "AllowedAddressPair missing IP address")
+        subnet(name, pair["ip_address"])
+        if "mac_address" in pair:
+            mac_address(name, pair["mac_address"])
+        if pair in seen:
+            raise bad(name, value, f"Duplicate address pair '{str(pair)[:80]}'")
+        seen.append(pair)
+    return pairs
+
+
+def dhcp_options(name: str, value: Any) -> Any:
+    """Neutron's extra_dhcp_opts: opt_name, opt_value (null removes it on update),
+    ip_version 4 (the default) or 6."""
+    opts = dict_list("opt_name", "opt_value", "ip_version")(name, value)
+    for opt in opts:
+        string()(name, opt.get("opt_name"))
+        nullable(string())(name, opt.get("opt_value"))
+        opt["ip_version"] = int(one_of(4, 6, "4", "6")(name, opt.get("ip_version", 4)))
+    return opts
+
+
 def routes(name: str, value: Any) -> Any:
     """A router's routes: {destination, nexthop} each, as host routes are checked."""
     return host_routes(name, value)

@@ -45,7 +45,7 @@ def one(req: Request) -> webob.Response:
 
 SNAPSHOT_RULES = listing.SortRules(fields={
     "created_at": "created_at", "updated_at": "updated_at", "name": "name", "id": "id",
-    "status": "status", "size": "size", "volume_id": "volume_id"},
+    "display_name": "name", "status": "status", "size": "size", "volume_id": "volume_id"},
     default=(("created_at", "desc"),))
 
 SNAPSHOTS = Routed(
@@ -59,7 +59,9 @@ SNAPSHOTS = Routed(
 
 
 def snapshot_index(req: Request) -> dict:
-    return SNAPSHOTS.list(req)
+    """Cinder's summary of a snapshot is its detail without the extended attributes."""
+    return SNAPSHOTS.list(req, summary=lambda snap: {
+        k: v for k, v in snap.items() if not k.startswith("os-extended-snapshot-attributes:")})
 
 
 def snapshot_detail(req: Request) -> dict:

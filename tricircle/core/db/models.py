@@ -175,6 +175,10 @@ class Port(Base):
     device_owner: Mapped[str] = mapped_column(String(255), default="")
     # Made by Tricircle for a boot on a network: deleted with its server, as Nova would.
     server_owned: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # [{"ip_address", "mac_address"}], [{"opt_name", "opt_value", "ip_version"}]
+    allowed_address_pairs: Mapped[list] = mapped_column(JSON, default=list,
+                                                        server_default="[]")
+    extra_dhcp_opts: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
