@@ -52,7 +52,15 @@ def jobs_of(cloud: Callable, keys: list[str]) -> list[dict]:
 
 
 def in_sync(cloud: Callable, pod_name: str) -> None:
-    """Nothing missing, failing or orphaned in the pod, by the reconciler's count."""
+    """Nothing missing, failing or orphaned in the pod, by the reconciler's count, once
+    no job is pending (an earlier cell's teardown may be retrying after this cell's
+    fault: its router is orphaned until then)."""
+    admin = cloud("tricircle").session
+
+    def quiet() -> bool:
+        return not any(admin.get(JOBS_URL, params={"status": status}).json()["jobs"]
+                       for status in ("NEW", "RUNNING"))
+    wait_for("every pending job to be done", quiet, timeout=120)
     sync = reconcile(cloud, pod_name)
     bad = {rtype: counts for rtype, counts in sync["resources"].items()
            if counts["missing"] or counts["failing"] or counts["orphaned"]}
