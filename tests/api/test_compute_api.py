@@ -221,6 +221,9 @@ def test_volumes_snapshots_and_attachments_stay_in_their_pod(api, pods) -> None:
     status, body = api("POST", f"{COMPUTE}/servers/{server['id']}/os-volume_attachments",
                        {"volumeAttachment": {"volumeId": 5}}, as_="demo")
     assert status == 400
+    for path in (f"{VOLUME}/snapshots", f"{COMPUTE}/os-snapshots"):  # Cinder, Nova's proxy
+        status, body = api("POST", path, {"snapshot": {"volume_id": 5}}, as_="demo")
+        assert status == 400 and "volume_id" in body["badRequest"]["message"], path
     assert api("GET", f"{VOLUME}/volumes/{volume['id']}", as_="other")[0] == 404
     status, body = api("POST", f"{VOLUME}/volumes", {"volume": {"size": 0,
                        "availability_zone": "az1"}}, as_="demo")

@@ -280,6 +280,11 @@ def test_a_ports_address_pairs_and_dhcp_options_are_neutrons(api) -> None:
         status, body = api("PUT", f"{NET}/ports/{port['id']}",
                            {"port": {"allowed_address_pairs": bad}}, as_="demo")
         assert status == 400, (bad, body)
+    for bad in ([{"opt_name": "x", "opt_value": "y", "ip_version": 5}],
+                [{"opt_value": "y"}], [{"opt_name": "x", "other": 1}]):
+        status, body = api("PUT", f"{NET}/ports/{port['id']}",
+                           {"port": {"extra_dhcp_opts": bad}}, as_="demo")
+        assert status == 400, (bad, body)
     aliases = {e["alias"] for e in api("GET", f"{NET}/extensions")[1]["extensions"]}
     assert {"allowed-address-pairs", "extra_dhcp_opt"} <= aliases
 

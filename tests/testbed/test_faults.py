@@ -194,17 +194,25 @@ def met_on_pod2(cloud: Callable, keys: list[str]) -> bool:
 
 
 @contextlib.contextmanager
-def worker_killed(cloud: Callable, case: Case) -> Iterator[float]:
+def pod2_neutron_paused() -> Iterator[None]:
+    """Pod2's neutron-server SIGSTOPped (it takes connections, answers nothing) until the
+    block ends."""
     neutron = procs.read_pid("pod2-neutron-api")
     os.killpg(neutron, signal.SIGSTOP)
     try:
+        yield
+    finally:
+        os.killpg(neutron, signal.SIGCONT)
+
+
+@contextlib.contextmanager
+def worker_killed(cloud: Callable, case: Case) -> Iterator[float]:
+    with pod2_neutron_paused():
         case.act()
         wait_for("a job to run", lambda: any(
             j["status"] == "RUNNING" for j in jobs_of(cloud, case.keys)), timeout=30)
         time.sleep(1)  # now waiting on Pod2
         restart_xjob(signal.SIGKILL)
-    finally:
-        os.killpg(neutron, signal.SIGCONT)
     yield time.monotonic()
 
 
@@ -223,14 +231,10 @@ def neutron_stopped(cloud: Callable, case: Case) -> Iterator[float]:
 
 @contextlib.contextmanager
 def neutron_hung(cloud: Callable, case: Case) -> Iterator[float]:
-    neutron = procs.read_pid("pod2-neutron-api")
-    os.killpg(neutron, signal.SIGSTOP)
-    try:
+    with pod2_neutron_paused():
         case.act()
         wait_for("the job to give up on the hung pod", lambda: met_on_pod2(cloud, case.keys),
                  timeout=120)
-    finally:
-        os.killpg(neutron, signal.SIGCONT)
     yield time.monotonic()
 
 

@@ -203,6 +203,8 @@ def update(s: Session, ctx: RequestContext,
                 f"{obj.network_id}. Port already has an attached device "
                 f"{router_port.router_id}.", kind="PortInUse")
     if isinstance(obj, Port):
+        if "fixed_ips" in values:
+            _readdress(s, ctx, obj, net, values.pop("fixed_ips"))
         if "allowed_address_pairs" in values:
             values["allowed_address_pairs"] = address_pairs(obj.mac_address,
                                                             values["allowed_address_pairs"])
@@ -394,14 +396,12 @@ def _allocations(s: Session, net: Network, fixed_ips: list[dict] | None) -> list
     return out
 
 
-def readdress_port(s: Session, ctx: RequestContext, port: Port, fixed_ips: list[dict]
-                   ) -> None:
-    """Neutron's update of a port's fixed_ips: the list given replaces the port's; an
-    address it names (or a subnet where the port has one) is kept, the rest allocated,
-    what is left out released. Not for a port with a copy in a pod (its copy would have to
-    move with it) or a router's interface: 409."""
-    net = s.get_one(Network, port.network_id)
-    owned(ctx, "update_port", port.project_id, net)
+def _readdress(s: Session, ctx: RequestContext, port: Port, net: Network,
+               fixed_ips: list[dict]) -> None:
+    """Neutron's update of a port's fixed_ips (`update` checked update_port): the list
+    given replaces the port's; an address it names (or a subnet where the port has one)
+    is kept, the rest allocated, what is left out released. Not for a port with a copy in
+    a pod (its copy would have to move with it) or a router's interface: 409."""
     if any(item.get("ip_address") for item in fixed_ips):
         owned(ctx, "update_port:fixed_ips:ip_address", port.project_id, net)
     if s.get(RouterPort, port.id) is not None or s.scalar(

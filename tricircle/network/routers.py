@@ -90,8 +90,8 @@ def _status(s: Session, router_id: str) -> str:
 
 
 def router_dict(s: Session, router: Router) -> dict:
-    zones = sorted({networking.zones(net)[0] for _, _, _, net in interfaces(s, router.id)
-                    if len(networking.zones(net)) == 1})
+    lives = [networking.zones(net) for _, _, _, net in interfaces(s, router.id)]
+    zones = sorted({z[0] for z in lives if len(z) == 1})
     return {"id": router.id, "name": router.name, "description": router.description,
             "tenant_id": router.project_id, "project_id": router.project_id,
             "admin_state_up": router.admin_state_up,

@@ -8,9 +8,9 @@ import webob
 
 from tricircle.api.forward import lists
 from tricircle.api.forward.routed import Routed
+from tricircle.api.volume import volumes as cinder
 from tricircle.api.wsgi import Request
 from tricircle.compute import listing
-from tricircle.core import errors
 
 RULES = listing.SortRules(fields={"createdAt": "createdAt", "id": "id"},
                           default=(("createdAt", "desc"),))
@@ -46,11 +46,7 @@ def snapshots(req: Request) -> dict:
 
 
 def snapshot_create(req: Request) -> webob.Response:
-    item = req.json_body("snapshot")
-    volume_id = item.get("volume_id")
-    if not isinstance(volume_id, str):
-        raise errors.BadRequest("Invalid input for field/attribute volume_id.")
-    return SNAPSHOTS.create_in(req, VOLUMES.pod_of(req, volume_id), req.json_body())
+    return cinder.create_in_volumes_pod(req, SNAPSHOTS, VOLUMES)
 
 
 def snapshot(req: Request) -> webob.Response:

@@ -260,9 +260,6 @@ def port_update(req: Request) -> dict:
     with db.transaction() as s:
         port = networking.get_port(s, req.context, req.urlvars["id"])
         groups = values.pop("security_groups", None)
-        fixed_ips = values.pop("fixed_ips", None)
-        if fixed_ips is not None:
-            networking.readdress_port(s, req.context, port, fixed_ips)
         networking.update(s, req.context, port, values)
         if groups is not None:
             sg.set_port_groups(s, req.context, port, groups)

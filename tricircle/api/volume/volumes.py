@@ -69,12 +69,16 @@ def snapshot_detail(req: Request) -> dict:
 
 
 def snapshot_create(req: Request) -> webob.Response:
-    """A snapshot is made in its volume's pod."""
-    body = req.json_body()
+    return create_in_volumes_pod(req, SNAPSHOTS, VOLUMES)
+
+
+def create_in_volumes_pod(req: Request, snapshots: Routed, volumes: Routed
+                          ) -> webob.Response:
+    """A snapshot is made in its volume's pod (through Cinder, or Nova's proxy of it)."""
     volume_id = req.json_body("snapshot").get("volume_id")
     if not isinstance(volume_id, str):
         raise errors.BadRequest("Invalid input for field/attribute volume_id.")
-    return SNAPSHOTS.create_in(req, VOLUMES.pod_of(req, volume_id), body)
+    return snapshots.create_in(req, volumes.pod_of(req, volume_id), req.json_body())
 
 
 def snapshot_one(req: Request) -> webob.Response:

@@ -143,8 +143,8 @@ def _bridge_ip_held(copy: dict) -> bool:
 
 def _setup_pod(ctx: RequestContext, plan: Plan, want: PodPlan) -> tuple[str, bool]:
     """The pod's bottom router, made ready; whether it was known before (else its routes
-    are written without reading them first: a new copy has none, one a crash left
-    behind is overwritten whole)."""
+    are written without reading them first: a new copy has none, nor has one a crash
+    left behind before its routing row was filled, as routes come after that)."""
     pod, router, project = want.pod, plan.router, plan.project_id
     if plan.bridge is None or want.bridge_port is None:  # the API allocates both first
         raise RuntimeError(f"Router {router.id} has interfaces in {pod.pod_name} but no "
