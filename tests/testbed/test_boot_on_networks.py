@@ -69,3 +69,65 @@ def test_boot_on_a_network_and_on_a_port(flavor: str, cloud: Callable, unique: s
     made_for_it = {p["ID"] for p in top_ports} - {mine["id"]}
     wait_for("the pod's copy of the server's port to go", lambda: not any(
         list(pod2.ports(name=p)) for p in made_for_it))
+
+
+def test_boot_several_servers_on_a_network(flavor: str, cloud: Callable, unique: str,
+                                           cleanup: Callable) -> None:
+    """min_count/max_count as Nova does them: each server its own port, named name-N; a
+    reservation id when asked; a given port or fixed IP cannot be shared (400)."""
+    net = openstack(DEMO, "network", "create", "--availability-zone-hint", "az1", unique)
+    cleanup(lambda: openstack_quiet(DEMO, "network", "delete", net["id"]))
+    sub = openstack(DEMO, "subnet", "create", "--network", net["id"], "--subnet-range",
+                    "10.9.1.0/24", unique)
+    cleanup(lambda: openstack_quiet(DEMO, "subnet", "delete", sub["id"]))
+    compute = cloud("tricircle-demo").compute
+    image = cloud("tricircle-demo").image.find_image(IMAGE).id
+    flavor_id = cloud("tricircle-demo").compute.find_flavor(flavor).id
+    boot = {"name": unique, "imageRef": image, "flavorRef": flavor_id,
+            "availability_zone": "az1", "networks": [{"uuid": net["id"]}]}
+
+    def servers() -> list[dict]:
+        return [s for s in compute.get("/servers/detail").json()["servers"]
+                if s["name"].startswith(unique)]
+
+    def delete_all() -> None:
+        for s in servers():
+            compute.delete(f"/servers/{s['id']}")
+    cleanup(delete_all)
+
+    # A boot that the pod refuses after the ports were made frees them; the next boot
+    # takes the same address at once (the refused boot's copy is still in the pod).
+    bad = compute.post("/servers", json={"server": {**boot, "flavorRef": "no-such"}})
+    assert bad.status_code == 400, bad.text
+    resp = compute.post("/servers", json={"server": {**boot, "min_count": 2}})
+    assert resp.status_code == 202, resp.text
+    assert "reservation_id" not in resp.json() and resp.json()["server"]["id"]
+    wait_for("two servers ACTIVE", lambda: sorted(
+        (s["name"], s["status"]) for s in servers()) == [
+        (f"{unique}-1", "ACTIVE"), (f"{unique}-2", "ACTIVE")], timeout=120)
+    addresses = {a["addr"] for s in servers() for a in s["addresses"][unique]}
+    assert len(addresses) == 2, addresses
+    ports = openstack(DEMO, "port", "list", "--network", net["id"], "--device-owner",
+                      "compute:az1")
+    assert len(ports) == 2
+
+    resp = compute.post("/servers", json={"server": {
+        **boot, "name": f"{unique}-r", "max_count": 2, "return_reservation_id": True}})
+    assert resp.status_code == 202, resp.text
+    assert list(resp.json()) == ["reservation_id"] and resp.json()["reservation_id"]
+    wait_for("four servers", lambda: len(servers()) == 4, timeout=120)
+
+    port = openstack(DEMO, "port", "create", "--network", net["id"], f"{unique}-p")
+    cleanup(lambda: openstack_quiet(DEMO, "port", "delete", port["id"]))
+    for networks, words in (([{"port": port["id"]}], "single configured port ID"),
+                            ([{"uuid": net["id"], "fixed_ip": "10.9.1.77"}], "fixed_ip")):
+        err = compute.post("/servers", json={"server": {**boot, "networks": networks,
+                                                        "max_count": 3}})
+        assert err.status_code == 400 and words in err.json()["badRequest"]["message"]
+    err = compute.post("/servers", json={"server": {**boot, "min_count": 3, "max_count": 2}})
+    assert err.status_code == 400 and "min_count must be <= max_count" in err.text
+    assert len(servers()) == 4
+
+    delete_all()
+    wait_for("the servers' ports to go", lambda: not openstack(
+        DEMO, "port", "list", "--network", net["id"], "--device-owner", "compute:az1"))

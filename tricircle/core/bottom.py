@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tricircle.core import clients, errors, routing
+from sqlalchemy import or_, select
+
+from tricircle.core import clients, db, errors, routing
 from tricircle.core.context import RequestContext
-from tricircle.core.db.models import Pod
+from tricircle.core.db.models import Pod, Port, Routing
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,9 @@ def _evict_holders(ctx: RequestContext | None, pod: Pod, top_id: str, body: dict
     holders = [p for p in ports if p["name"] != top_id and (
         (body.get("mac_address") and p["mac_address"] == body["mac_address"])
         or wanted & {(f["subnet_id"], f["ip_address"]) for f in p["fixed_ips"]})]
-    if not holders or any(MARKER not in (p.get("tags") or ()) or legit(p) for p in holders):
+    if not holders:
+        return True  # gone since (its removal ran meanwhile): make it again
+    if any(MARKER not in (p.get("tags") or ()) or legit(p) for p in holders):
         return False
     for p in holders:
         remove_port(ctx, pod, p)
@@ -220,7 +224,8 @@ def drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
     ports = pc.request(ctx, pod.pod_name, "network", "GET", "/v2.0/ports", admin=True,
                        params={"network_id": b_net, "fields": ["id", "device_owner"]}
                        ).json()["ports"]
-    if any(not p["device_owner"].startswith("network:dhcp") for p in ports):
+    if any(not p["device_owner"].startswith("network:dhcp") for p in ports) \
+            or _wanted_by_top(pod, b_net):
         return
     net = listed(ctx, pod, "network", b_net, admin=True)
     if net is None:
@@ -228,3 +233,19 @@ def drop_network_if_unused(ctx: RequestContext, pod: Pod, b_net: str) -> None:
         return
     delete(ctx, pod, "network", b_net, admin=True)
     routing.forget_bottom(pod.pod_id, [b_net, *net["subnets"]])
+
+
+def _wanted_by_top(pod: Pod, b_net: str) -> bool:
+    """Is a port of the network's top network in the pod (by the routing table: its copy
+    may be being made), or reserved for a boot (its copy may be made next)?"""
+    top = routing.top_ids(pod.pod_id, [b_net]).get(b_net)
+    if top is None:
+        return False
+    on_it = select(Port.id).where(Port.network_id == top[0])
+    with db.transaction() as s:
+        routed = s.scalar(select(Routing.id).where(
+            Routing.pod_id == pod.pod_id, Routing.resource_type == "port",
+            Routing.top_id.in_(on_it)).limit(1))
+        booting = s.scalar(on_it.where(Port.device_id == "", or_(
+            Port.server_owned, Port.device_owner.like("compute:%"))).limit(1))
+    return routed is not None or booting is not None

@@ -12,10 +12,10 @@ from tricircle.api import microversion
 from tricircle.api.forward import lists
 from tricircle.api.forward.routed import Routed
 from tricircle.api.volume.volumes import VOLUMES
-from tricircle.api.wsgi import Request
+from tricircle.api.wsgi import Request, json_response
 from tricircle.compute import listing, server_ports
-from tricircle.core import db, errors
-from tricircle.core.db.models import Network
+from tricircle.core import clients, db, errors, routing
+from tricircle.core.db.models import Network, Pod
 from tricircle.network import networks as networking
 from tricircle.network import security_groups
 
@@ -75,6 +75,7 @@ def create(req: Request) -> webob.Response:
         item["networks"] = networks
     if not isinstance(networks, list) or not networks:
         return SERVERS.create(req)  # "none", or what the pod's Nova will refuse
+    count, least, reservation = _counts(item, networks)
     pod = SERVERS.pick_pod(req, item)
     # Groups belong to the ports Tricircle makes (Nova refuses groups with given ports).
     wanted = item.pop("security_groups", None)
@@ -84,10 +85,78 @@ def create(req: Request) -> webob.Response:
     with db.transaction() as s:
         groups = security_groups.by_names(s, req.context, [g["name"] for g in wanted]) \
             if wanted else None
-        reserved = server_ports.reserve(s, req.context, pod.az_name, networks, groups)
+    if count == 1 and not reservation:
+        return _boot(req, pod, body, item, groups)
+    # Several servers (or a reservation id): one boot each on its own ports, named as Nova
+    # names them; the first answers for all, as Nova's does.
+    made: list[webob.Response] = []
+    for index in range(count):
+        one = dict(item, name=f"{item.get('name')}-{index + 1}") if count > 1 else item
+        resp = _boot(req, pod, body, one, groups)
+        if resp.status_code >= 300:
+            if len(made) >= least:
+                break  # Nova makes up to max_count, at least min_count
+            for done in made:
+                _delete(req, pod, json.loads(done.body)["server"]["id"])
+            return resp
+        made.append(resp)
+    first = made[0]
+    if not reservation:
+        return first
+    server_id = json.loads(first.body)["server"]["id"]
+    shown = clients.get().request(req.context, pod.pod_name, "compute", "GET",
+                                  f"/servers/{server_id}", admin=True,
+                                  headers={"OpenStack-API-Version": "compute 2.3"})
+    return json_response({"reservation_id": shown.json()["server"][
+        "OS-EXT-SRV-ATTR:reservation_id"]}, status=first.status_code)
+
+
+def _counts(item: dict, networks: list) -> tuple[int, int, bool]:
+    """How many servers a boot asks for (max_count), the least it accepts (min_count),
+    whether it wants the reservation id: checked as Nova checks them."""
+    def number(key: str, default: int) -> int:
+        value = item.pop(key, default)
+        if isinstance(value, bool) or not (
+                isinstance(value, int) or (isinstance(value, str) and value.isdigit())) \
+                or int(value) < 1:
+            raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: "
+                                    f"{value}. {value!r} is not a positive integer")
+        return int(value)
+    least = number("min_count", 1)
+    count = number("max_count", least)
+    if least > count:
+        raise errors.BadRequest("min_count must be <= max_count")
+    reservation = item.pop("return_reservation_id", False)
+    if not isinstance(reservation, bool):
+        if str(reservation).lower() not in ("true", "false", "1", "0", "yes", "no",
+                                            "on", "off"):
+            raise errors.BadRequest("Invalid input for field/attribute "
+                                    "return_reservation_id.")
+        reservation = str(reservation).lower() in ("true", "1", "yes", "on")
+    if count > 1:
+        if any(isinstance(n, dict) and n.get("port") for n in networks):
+            raise errors.BadRequest(
+                "Failed to launch instances: Unable to launch multiple instances with a "
+                "single configured port ID. Please launch your instance one by one with "
+                "different ports.")
+        if any(isinstance(n, dict) and n.get("fixed_ip") for n in networks):
+            raise errors.BadRequest("Failed to launch instances: max_count cannot be "
+                                    "greater than 1 if an fixed_ip is specified.")
+        if item.get("hostname"):
+            raise errors.BadRequest("Unable to allocate a single hostname to multiple "
+                                    "instances")
+    return count, least, reservation
+
+
+def _boot(req: Request, pod: Pod, body: dict, item: dict,
+          groups: list[str] | None) -> webob.Response:
+    """One server on ports made for it (and the user's own), in `pod`."""
+    with db.transaction() as s:
+        reserved = server_ports.reserve(s, req.context, pod.az_name, item["networks"],
+                                        groups)
     try:
-        item["networks"] = server_ports.bottom_ports(req.context, pod, reserved)
-        resp = SERVERS.create_in(req, pod, {**body, "server": item})
+        ports = server_ports.bottom_ports(req.context, pod, reserved)
+        resp = SERVERS.create_in(req, pod, {**body, "server": {**item, "networks": ports}})
     except Exception:
         server_ports.release(None, [port_id for port_id, _ in reserved])
         raise
@@ -96,6 +165,14 @@ def create(req: Request) -> webob.Response:
     else:
         server_ports.bind(reserved, json.loads(resp.body)["server"]["id"], pod.az_name)
     return resp
+
+
+def _delete(req: Request, pod: Pod, server_id: str) -> None:
+    """Undo one server of a boot of several that failed short of min_count."""
+    clients.get().request(req.context, pod.pod_name, "compute", "DELETE",
+                          f"/servers/{server_id}", expect=(404,))
+    routing.forget(server_id, pod.pod_id, "server")
+    server_ports.release(server_id)
 
 
 def _the_projects_network(req: Request, *, auto: bool) -> list[dict] | None:

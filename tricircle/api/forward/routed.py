@@ -138,7 +138,8 @@ class Routed:
                 reaper.queue(self.resource_type, pod.pod_id, req.context.project_id, name,
                              started)
             raise
-        if resp.status_code < 300:
+        if resp.status_code < 300 and self.key in resp.json():
+            # (Nova's reservation id alone names no server: they are found when shown.)
             self._record(req, pod, resp.json()[self.key]["id"])
         return proxy.answer(req, pod, self.service_type, resp, self.translate)
 
