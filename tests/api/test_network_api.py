@@ -129,6 +129,18 @@ def test_ports_get_their_ip_and_mac_at_the_top(api) -> None:
         "SubnetInUse"
     listed = api("GET", f"{NET}/ports?network_id={n['id']}", as_="demo")[1]["ports"]
     assert len(listed) == 3
+    # Neutron's address filters: exact, by subnet, by substring (ip-substring-filtering).
+    for query, ids in (("fixed_ips=ip_address%3D10.0.1.5", [fixed["port"]["id"]]),
+                       ("fixed_ips=ip_address%3D10.0.1.5&fixed_ips=ip_address%3D10.0.1.1",
+                        [fixed["port"]["id"], gw[1]["port"]["id"]]),
+                       (f"fixed_ips=subnet_id%3D{sub['id']}&fixed_ips=ip_address%3D10.0.1.2",
+                        [port["id"]]),
+                       ("fixed_ips=ip_address_substr%3D0.1.", [p["id"] for p in listed]),
+                       ("fixed_ips=ip_address_substr%3D.5", [fixed["port"]["id"]]),
+                       ("fixed_ips=ip_address%3D10.0.1.6", [])):
+        status, body = api("GET", f"{NET}/ports?{query}", as_="demo")
+        assert status == 200 and sorted(x["id"] for x in body["ports"]) == sorted(ids), query
+    assert api("GET", f"{NET}/ports?fixed_ips=mac%3D1", as_="demo")[0] == 400
     for p in listed:
         assert api("DELETE", f"{NET}/ports/{p['id']}", as_="demo")[0] == 204
     assert api("DELETE", f"{NET}/networks/{n['id']}", as_="demo")[0] == 204
@@ -234,6 +246,12 @@ def test_the_resource_index_is_neutrons(api) -> None:
     assert listed["ports"]["name"] == "port"
     assert listed["ports"]["links"] == [{"rel": "self",
                                          "href": f"http://localhost{NET}/ports"}]
+    # service-type (listed as an extension): the one router provider, Tricircle's.
+    aliases = {e["alias"] for e in api("GET", f"{NET}/extensions", as_="demo")[1]["extensions"]}
+    assert {"service-type", "ip-substring-filtering"} <= aliases
+    status, body = api("GET", f"{NET}/service-providers", as_="demo")
+    assert status == 200 and [(p["service_type"], p["default"]) for p in
+                              body["service_providers"]] == [("L3_ROUTER_NAT", True)]
 
 
 def test_bulk_creates_are_all_or_nothing(api) -> None:

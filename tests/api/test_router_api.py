@@ -52,10 +52,25 @@ def test_routers_are_neutrons(api) -> None:
     status, body = api("PUT", f"{NET}/routers/{made['id']}", {"router": {"name": "r2"}},
                        as_="demo")
     assert (status, body["router"]["name"], body["router"]["revision_number"]) == (200, "r2", 2)
+    net = api("POST", f"{NET}/networks", {"network": {}}, as_="demo")[1]["network"]
     for bad in ({"name": 7}, {"routes": [{"destination": "10.0.0.0/24"}]},
-                {"external_gateway_info": {"network_id": "x"}}, {"colour": "red"}):
+                {"external_gateway_info": {"network_id": net["id"]}}, {"colour": "red"},
+                {"distributed": "maybe"}):
         status, body = api("PUT", f"{NET}/routers/{made['id']}", {"router": bad}, as_="demo")
         assert status == 400 and neutron_error(body) in ("HTTPBadRequest", "BadRequest"), bad
+    # As Neutron: a gateway on a network that is not there is a 404; choosing a
+    # distributed router is for admins (and this cloud has none); null routes clear them.
+    status, body = api("PUT", f"{NET}/routers/{made['id']}",
+                       {"router": {"external_gateway_info": {"network_id": "x"}}}, as_="demo")
+    assert (status, neutron_error(body)) == (404, "NetworkNotFound")
+    status, body = api("POST", f"{NET}/routers", {"router": {"distributed": True}}, as_="demo")
+    assert (status, neutron_error(body)) == (403, "PolicyNotAuthorized")
+    status, body = api("POST", f"{NET}/routers", {"router": {"distributed": True}},
+                       as_="admin")
+    assert (status, neutron_error(body)) == (400, "BadRequest")
+    status, body = api("PUT", f"{NET}/routers/{made['id']}", {"router": {"routes": None}},
+                       as_="demo")
+    assert status == 200 and body["router"]["routes"] == []
     status, body = api("POST", f"{NET}/routers", {"router": {"routes": []}}, as_="demo")
     assert (status, neutron_error(body)) == (400, "HTTPBadRequest")
     theirs = router(api, "admins", as_="admin")

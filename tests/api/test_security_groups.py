@@ -45,8 +45,9 @@ def test_the_default_group_is_made_once_with_neutrons_rules(api) -> None:
 
 
 def test_groups_and_rules(api) -> None:
-    status, body = api("POST", SG, {"security_group": {"name": "default"}}, as_="demo")
-    assert status == 400
+    # Neutron: a second group named "default" (any case) exists already.
+    status, body = api("POST", SG, {"security_group": {"name": "Default"}}, as_="demo")
+    assert (status, neutron_error(body)) == (409, "SecurityGroupDefaultAlreadyExists")
     status, body = api("POST", SG, {"security_group": {"name": "web"}}, as_="demo")
     assert status == 201
     web = body["security_group"]
@@ -67,6 +68,12 @@ def test_groups_and_rules(api) -> None:
             ({"protocol": "gre", "port_range_min": 1, "port_range_max": 2},
              "SecurityGroupInvalidProtocolForPort"),
             ({"protocol": "icmp", "port_range_min": 300}, "SecurityGroupInvalidIcmpValue"),
+            ({"protocol": "tcp", "port_range_min": -16, "port_range_max": 80},
+             "SecurityGroupInvalidPortValue"),
+            ({"protocol": "tcp", "port_range_min": 0, "port_range_max": 80},
+             "SecurityGroupInvalidPortValue"),
+            ({"protocol": "tcp", "port_range_min": 80, "port_range_max": 65536},
+             "SecurityGroupInvalidPortValue"),
             ({"protocol": "bogus"}, "SecurityGroupRuleInvalidProtocol"),
             ({"remote_ip_prefix": "10.0.0.0/8", "ethertype": "IPv6"},
              "SecurityGroupRuleParameterConflict"),
@@ -89,6 +96,9 @@ def test_groups_and_rules(api) -> None:
     status, body = api("PUT", f"{SG}/{web['id']}", {"security_group": {"name": "www"}},
                        as_="demo")
     assert status == 200 and body["security_group"]["name"] == "www"
+    status, body = api("PUT", f"{SG}/{web['id']}", {"security_group": {"name": "default"}},
+                       as_="demo")
+    assert (status, neutron_error(body)) == (409, "SecurityGroupDefaultAlreadyExists")
     # A group in use by a port cannot go.
     net = api("POST", f"{NET}/networks", {"network": {}}, as_="demo")[1]["network"]
     port = api("POST", f"{NET}/ports", {"port": {"network_id": net["id"],

@@ -111,9 +111,7 @@ def sync(s: Session, router: Router) -> None:
 
 def create_router(s: Session, ctx: RequestContext, values: dict) -> Router:
     project = networking.project_for(ctx, values, "create_router")
-    if values.get("external_gateway_info"):
-        raise errors.BadRequest("Bad router request: external gateways are not offered "
-                                "by this cloud.", kind="BadRequest")
+    _not_offered(s, ctx, "create_router", project, values)
     if values.get("availability_zone_hints"):
         raise errors.BadRequest("Bad router request: a router spans the pods of the "
                                 "networks it joins; it takes no availability zone hints.",
@@ -124,6 +122,28 @@ def create_router(s: Session, ctx: RequestContext, values: dict) -> Router:
     s.add(router)
     s.flush()
     return router
+
+
+def _not_offered(s: Session, ctx: RequestContext, action: str, project: str,
+                 values: dict) -> None:
+    """External gateways and distributed routers: what Neutron says first (a network
+    that is not there, a policy), then that this cloud has none."""
+    gateway = values.pop("external_gateway_info", None)
+    if gateway:
+        net_id = gateway.get("network_id")
+        if not isinstance(net_id, str):
+            raise errors.BadRequest("Invalid input for external_gateway_info. Reason: "
+                                    "network_id is required.", kind="HTTPBadRequest")
+        net = networking.get_network(s, ctx, net_id)  # 404 NetworkNotFound
+        # No network of ours is external (router:external is always false).
+        raise errors.BadRequest(f"Bad router request: Network {net.id} is not an "
+                                "external network.", kind="BadRequest")
+    distributed = values.pop("distributed", None)
+    if distributed is not None:
+        networking.owned(ctx, f"{action}:distributed", project)
+        if distributed:
+            raise errors.BadRequest("Bad router request: distributed routers are not "
+                                    "offered by this cloud.", kind="BadRequest")
 
 
 def check_routes(s: Session, router: Router, routes: list[dict]) -> list[dict]:
@@ -143,10 +163,7 @@ def check_routes(s: Session, router: Router, routes: list[dict]) -> list[dict]:
 
 
 def update_router(s: Session, ctx: RequestContext, router: Router, values: dict) -> None:
-    if values.get("external_gateway_info"):
-        raise errors.BadRequest("Bad router request: external gateways are not offered "
-                                "by this cloud.", kind="BadRequest")
-    values.pop("external_gateway_info", None)
+    _not_offered(s, ctx, "update_router", router.project_id, values)
     if "routes" in values:
         values["routes"] = check_routes(s, router, values["routes"])
     networking.update(s, ctx, router, values)  # its copies follow (sync_copy)

@@ -39,6 +39,12 @@ def _bad(message: str, kind: str = "InvalidInput") -> errors.BadRequest:
     return errors.BadRequest(message, kind=kind)
 
 
+def _default_exists() -> errors.Conflict:
+    """Neutron's answer to a group named "default" beside the project's own."""
+    return errors.Conflict("Default security group already exists.",
+                           kind="SecurityGroupDefaultAlreadyExists")
+
+
 def rule_dict(rule: SecurityGroupRule, default: bool = False) -> dict:
     return {"id": rule.id, "tenant_id": rule.project_id, "project_id": rule.project_id,
             "security_group_id": rule.security_group_id, "direction": rule.direction,
@@ -96,9 +102,8 @@ def get_group(s: Session, ctx: RequestContext, group_id: str) -> SecurityGroup:
 
 def create_group(s: Session, ctx: RequestContext, values: dict) -> SecurityGroup:
     project = networking.project_for(ctx, values, "create_security_group")
-    if values["name"] == "default":
-        raise _bad("Invalid input for name. Reason: 'default' is not an allowed value.",
-                   "HTTPBadRequest")
+    if values["name"].lower() == "default":
+        raise _default_exists()
     default_group(s, project)
     group = SecurityGroup(project_id=project, name=values["name"],
                           description=values["description"])
@@ -115,9 +120,8 @@ def update_group(s: Session, ctx: RequestContext, group: SecurityGroup, values: 
     if group.default_for is not None and values.get("name", "default") != "default":
         raise errors.Conflict("Updating default security group not allowed.",
                               kind="SecurityGroupCannotUpdateDefault")
-    if values.get("name") == "default" and group.default_for is None:
-        raise _bad("Invalid input for name. Reason: 'default' is not an allowed value.",
-                   "HTTPBadRequest")
+    if str(values.get("name")).lower() == "default" and group.default_for is None:
+        raise _default_exists()
     networking.update(s, ctx, group, values)
 
 
@@ -163,7 +167,9 @@ def _ports(protocol: str | None, low: int | None, high: int | None) -> None:
         raise _bad("Must also specify protocol if port range is given.",
                    "SecurityGroupProtocolRequiredWithPorts")
     if protocol in PORTED:
-        if low is None or high is None or not 1 <= low <= high <= 65535:
+        if low == 0 or high == 0:
+            raise _bad("Invalid value for port 0", "SecurityGroupInvalidPortValue")
+        if low is None or high is None or low > high:
             raise _bad("For TCP/UDP protocols, port_range_min must be <= port_range_max",
                        "SecurityGroupInvalidPortRange")
     elif protocol in ICMP:

@@ -23,7 +23,9 @@ EXTENSIONS = [
                         ("router_availability_zone", "Router Availability Zone"),
                         ("security-group", "security-group"),
                         ("allowed-address-pairs", "Allowed Address Pairs"),
-                        ("extra_dhcp_opt", "Neutron Extra DHCP options"))
+                        ("extra_dhcp_opt", "Neutron Extra DHCP options"),
+                        ("ip-substring-filtering", "IP address substring filtering"),
+                        ("service-type", "Neutron Service Type Management"))
 ]
 
 
@@ -60,12 +62,19 @@ def availability_zones(req: Request) -> dict:
                                    for az in zones for resource in ("network", "router")]}
 
 
+def service_providers(req: Request) -> dict:
+    """The one router provider: Tricircle's cross-pod routers."""
+    return {"service_providers": [{"service_type": "L3_ROUTER_NAT", "name": "tricircle",
+                                   "default": True}]}
+
+
 ROUTES = {
     "/": {"GET": versions},
     "/v2.0": {"GET": resources},
     "/v2.0/extensions": {"GET": extensions},
     "/v2.0/extensions/{alias}": {"GET": extension},
     "/v2.0/availability_zones": {"GET": availability_zones},
+    "/v2.0/service-providers": {"GET": service_providers},
     "/v2.0/networks": {"GET": r.networks, "POST": r.network_create},
     "/v2.0/networks/{id}": {"GET": r.network_show, "PUT": r.network_update,
                             "DELETE": r.network_delete},

@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 from tricircle.api.network import schemas as a
 from tricircle.api.wsgi import Request, json_response
 from tricircle.core import db, errors
-from tricircle.core.db.models import Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet
+from tricircle.core.db.models import (
+    IPAllocation,
+    Network,
+    Port,
+    Router,
+    SecurityGroup,
+    SecurityGroupRule,
+    Subnet,
+)
 from tricircle.network import networks as networking
 from tricircle.network import routers
 from tricircle.network import security_groups as sg
@@ -64,8 +72,8 @@ SECURITY_GROUP_RULE = {
     "direction": a.Attr(a.one_of("ingress", "egress"), required=True),
     "ethertype": a.Attr(a.string(8), "IPv4"),
     "protocol": a.Attr(a.nullable(a.string_or_int), None),
-    "port_range_min": a.Attr(a.nullable(a.integer(0, 65535)), None),
-    "port_range_max": a.Attr(a.nullable(a.integer(0, 65535)), None),
+    "port_range_min": a.Attr(a.port_number, None),
+    "port_range_max": a.Attr(a.port_number, None),
     "remote_ip_prefix": a.Attr(a.nullable(a.subnet), None),
     "remote_group_id": a.Attr(a.nullable(a.string(36)), None),
     "description": a.Attr(a.string(), ""),
@@ -76,7 +84,8 @@ ROUTER = {
     "name": a.Attr(a.string(), ""), "description": a.Attr(a.string(), ""),
     "admin_state_up": a.Attr(a.boolean, True),
     "external_gateway_info": a.Attr(a.nullable(a.any_dict), None),
-    "routes": a.Attr(a.routes, list, post=False),
+    "routes": a.Attr(a.empty_if_none(a.routes), list, post=False),
+    "distributed": a.Attr(a.boolean, None),
     "availability_zone_hints": a.Attr(a.list_of(a.string()), list, put=False),
     "tenant_id": a.Attr(a.string(64), None, put=False),
     "project_id": a.Attr(a.string(64), None, put=False),
@@ -124,6 +133,8 @@ def _list(req: Request, model: Any, key: str, shape: Callable) -> dict:
             if column.type.python_type is bool:
                 values = [v.lower() == "true" for v in values]
             query = query.where(column.in_(values))
+    if model is Port and req.GET.getall("fixed_ips"):
+        query = query.where(Port.id.in_(_with_addresses(req.GET.getall("fixed_ips"))))
     if not ctx.is_admin:
         mine = model.project_id == ctx.project_id
         if model is Network:
@@ -131,6 +142,28 @@ def _list(req: Request, model: Any, key: str, shape: Callable) -> dict:
         query = query.where(mine)
     with db.transaction() as s:
         return {key: [_fields(req, shape(s, x)) for x in s.scalars(query)]}
+
+
+def _with_addresses(wanted: list[str]) -> Any:
+    """Neutron's `fixed_ips=ip_address=A&fixed_ips=subnet_id=S&fixed_ips=ip_address_substr=X`:
+    ports with one address that is any of the A, on any of the S, containing any X."""
+    by_key: dict[str, list[str]] = {}
+    for item in wanted:
+        key, _, value = item.partition("=")
+        if key not in ("ip_address", "subnet_id", "ip_address_substr") or not value:
+            raise errors.BadRequest(f"Invalid input for fixed_ips. Reason: '{item[:50]}' "
+                                    "is not of the form key=value with key ip_address, "
+                                    "subnet_id or ip_address_substr.", kind="HTTPBadRequest")
+        by_key.setdefault(key, []).append(value)
+    query = select(IPAllocation.port_id)
+    if "ip_address" in by_key:
+        query = query.where(IPAllocation.ip_address.in_(by_key["ip_address"]))
+    if "subnet_id" in by_key:
+        query = query.where(IPAllocation.subnet_id.in_(by_key["subnet_id"]))
+    if "ip_address_substr" in by_key:
+        query = query.where(or_(*(IPAllocation.ip_address.contains(v, autoescape=True)
+                                  for v in by_key["ip_address_substr"])))
+    return query
 
 
 def _body(req: Request, key: str, spec: dict, create: bool) -> dict:

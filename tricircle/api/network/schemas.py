@@ -40,6 +40,17 @@ def boolean(name: str, value: Any) -> Any:
     raise bad(name, value, f"'{str(value)[:50]}' cannot be converted to boolean")
 
 
+def port_number(name: str, value: Any) -> Any:
+    """A rule's port: Neutron converts it (an integer, or digits) or names the value."""
+    if value is None:
+        return None
+    if not isinstance(value, bool) and (isinstance(value, int) or (
+            isinstance(value, str) and value.isdigit())) and 0 <= int(value) <= 65535:
+        return int(value)
+    raise errors.BadRequest(f"Invalid value for port {value}",
+                            kind="SecurityGroupInvalidPortValue")
+
+
 def integer(low: int, high: int) -> Check:
     def check(name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -201,6 +212,13 @@ def any_dict(name: str, value: Any) -> Any:
 def nullable(inner: Check) -> Check:
     def check(name: str, value: Any) -> Any:
         return None if value is None else inner(name, value)
+    return check
+
+
+def empty_if_none(inner: Check) -> Check:
+    """Neutron's convert_none_to_empty_list: null clears a list."""
+    def check(name: str, value: Any) -> Any:
+        return [] if value is None else inner(name, value)
     return check
 
 
