@@ -51,6 +51,12 @@ def test_another_projects_server_is_not_found(api) -> None:
     for method in ("GET", "DELETE"):
         status, body = api(method, f"{COMPUTE}/servers/{made['id']}", as_="other")
         assert status == 404 and "could not be found" in body["itemNotFound"]["message"]
+
+    # As Nova's and Cinder's routers: a trailing slash names the empty id, not the list.
+    for method in ("GET", "PUT", "DELETE"):
+        for path in (f"{COMPUTE}/servers/", f"{COMPUTE}/os-volumes/",
+                     "/volume/v3/demo-project/volumes/"):
+            assert api(method, path, as_="demo")[0] == 404, (method, path)
     assert api("GET", f"{COMPUTE}/servers/{made['id']}", as_="admin")[0] == 200
     assert api("DELETE", f"{COMPUTE}/servers/{made['id']}", as_="demo")[0] == 204
     assert api("GET", f"{COMPUTE}/servers/{made['id']}", as_="demo")[0] == 404

@@ -137,3 +137,33 @@ def test_resize_and_console_through_one_region(flavor: str, cloud: Callable, uni
     console = openstack("tricircle-demo", "console", "url", "show", server["id"])
     # The pod's own console URL (Pod2's noVNC), handed back as it is.
     assert console["url"].startswith("http://127.0.0.1:31024/")
+
+
+def test_a_volume_quota_set_at_the_top_is_shared_out(cloud: Callable, unique: str,
+                                                     cleanup: Callable) -> None:
+    """PUT os-quota-sets through RegionOne: the pods' shares add up to what was set, a
+    limit on one volume is the same in each; DELETE puts every pod back to defaults."""
+    admin = cloud("tricircle")
+    project = admin.identity.create_project(name=unique, domain_id="default")
+    cleanup(lambda: admin.identity.delete_project(project.id))
+    path = f"/os-quota-sets/{project.id}"
+    keys = [p.key for p in layout.saved_pods()]
+
+    def in_pods(key: str) -> list:
+        return [cloud(k).block_storage.get(path).json()["quota_set"][key] for k in keys]
+
+    defaults = admin.block_storage.get(f"{path}/defaults").json()["quota_set"]
+    assert defaults["volumes"] == sum(in_pods("volumes"))
+    resp = admin.block_storage.put(path, json={"quota_set": {
+        "volumes": 7, "per_volume_gigabytes": 5}})
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["quota_set"]["volumes"],
+            resp.json()["quota_set"]["per_volume_gigabytes"]) == (7, 5)
+    shown = admin.block_storage.get(path).json()["quota_set"]
+    assert (shown["volumes"], shown["per_volume_gigabytes"]) == (7, 5)
+    assert sum(in_pods("volumes")) == 7 and set(in_pods("per_volume_gigabytes")) == {5}
+    bad = admin.block_storage.put(path, json={"quota_set": {"volumes": "many"}})
+    assert bad.status_code == 400 and sum(in_pods("volumes")) == 7
+    assert admin.block_storage.delete(path).status_code in (200, 202, 204)
+    assert admin.block_storage.get(path).json()["quota_set"]["volumes"] == \
+        defaults["volumes"]

@@ -1,6 +1,9 @@
 """Limits and quotas at the top are the pods' added up."""
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tricircle.compute import quotas
 
 
@@ -29,3 +32,14 @@ def test_limits_of_one_object_are_the_tightest_pods() -> None:
               {"quota_set": {"metadata_items": {"in_use": 0, "limit": 100}}}]
     assert quotas.total(detail) == {"quota_set": {"metadata_items": {"in_use": 0,
                                                                      "limit": 100}}}
+
+
+@given(total=st.integers(min_value=0, max_value=10_000), pods=st.integers(1, 12))
+def test_a_quota_set_at_the_top_is_shared_out_to_add_up(total: int, pods: int) -> None:
+    shares = quotas.shares({"volumes": total, "gigabytes": -1, "per_volume_gigabytes": 7,
+                            "snapshots": "x"}, pods)
+    assert quotas.total(shares) == {"volumes": total, "gigabytes": -1,
+                                    "per_volume_gigabytes": 7, "snapshots": "x"}
+    counts = [s["volumes"] for s in shares]
+    assert max(counts) - min(counts) <= 1 and counts == sorted(counts, reverse=True)
+    assert all(s["gigabytes"] == -1 and s["per_volume_gigabytes"] == 7 for s in shares)

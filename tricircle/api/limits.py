@@ -1,10 +1,13 @@
 """Limits and quotas: what the project may use across all pods, the sum of each pod's."""
 from __future__ import annotations
 
+from typing import Any
+
 from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request
 from tricircle.compute import quotas
 from tricircle.core import clients, db, errors, pods
+from tricircle.core.db.models import Pod
 
 
 def summed(req: Request, service_type: str) -> dict:
@@ -21,9 +24,52 @@ def summed(req: Request, service_type: str) -> dict:
     return quotas.total([r.json() for _, r in results])
 
 
+def _fail_on_any(results: list) -> None:
+    for _pod, r in results:
+        if isinstance(r, Exception):
+            raise r
+
+
+def set_quotas(req: Request, service_type: str) -> Any:
+    """PUT os-quota-sets/{project}: each pod takes its share (quotas.shares), the first
+    pod before the others so that a value it refuses changes nothing; the answer is the
+    sum of the pods'. DELETE: every pod back to its defaults."""
+    with db.transaction() as s:
+        bottom = sorted(pods.bottom_pods(s), key=lambda p: p.pod_name)
+    if not bottom:
+        raise errors.PodUnavailable("RegionOne", "No pod is registered.")
+    if req.method == "DELETE":
+        first = proxy.call(req, bottom[0], service_type)
+        if first.status_code >= 300:
+            return proxy.answer(req, bottom[0], service_type, first)
+        _fail_on_any(clients.get().fanout(bottom[1:], lambda p: proxy.call(
+            req, p, service_type, expect_errors=False)))
+        return proxy.answer(req, bottom[0], service_type, first)
+    wanted = req.json_body("quota_set")
+    if not isinstance(wanted, dict):
+        raise errors.BadRequest("Invalid input for field/attribute quota_set.")
+    share = dict(zip((p.pod_id for p in bottom), quotas.shares(wanted, len(bottom)),
+                     strict=True))
+    body = req.json_body()
+
+    def put(p: Pod) -> Any:
+        return proxy.call(req, p, service_type, body={**body, "quota_set": share[p.pod_id]},
+                          expect_errors=p is bottom[0])
+    first = put(bottom[0])
+    if first.status_code >= 300:
+        return proxy.answer(req, bottom[0], service_type, first)
+    results = clients.get().fanout(bottom[1:], put)
+    _fail_on_any(results)
+    return quotas.total([first.json(), *(r.json() for _, r in results)])
+
+
 def compute(req: Request) -> dict:
     return summed(req, "compute")
 
 
 def volume(req: Request) -> dict:
     return summed(req, "volumev3")
+
+
+def volume_quotas(req: Request) -> Any:
+    return summed(req, "volumev3") if req.method == "GET" else set_quotas(req, "volumev3")

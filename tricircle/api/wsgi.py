@@ -94,8 +94,11 @@ class Router:
     """routes: {template: {METHOD: handler}}; `public` templates need no token."""
 
     def __init__(self, routes: dict[str, dict[str, Handler]],
-                 public: frozenset[str] = frozenset()) -> None:
+                 public: frozenset[str] = frozenset(), strict_slash: bool = False) -> None:
         self.routes = [Route(t, m, t in public) for t, m in routes.items()]
+        # Nova's and Cinder's routers: below a version, `volumes/` is a show of the empty
+        # id (404), not the collection.
+        self.strict_slash = strict_slash
 
     @webob.dec.wsgify(RequestClass=Request)
     def __call__(self, req: Request) -> webob.Response:
@@ -103,8 +106,11 @@ class Router:
             raise errors.NotFound(f"The resource could not be found: {req.path_info[:200]}")
         if "\x00" in req.path_info or "%00" in req.query_string:
             raise errors.BadRequest("The request's URL holds a NUL character.")
+        path = req.path_info or "/"
+        if self.strict_slash and path.endswith("/") and path.count("/") > 2:
+            raise errors.NotFound(f"The resource could not be found: {path[:200]}")
         for route in self.routes:
-            match = route.regex.match(req.path_info or "/")
+            match = route.regex.match(path)
             if not match:
                 continue
             method = "GET" if req.method == "HEAD" else req.method

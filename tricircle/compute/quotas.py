@@ -1,9 +1,10 @@
 """Quotas and limits at the top, from the pods' (pure logic).
 
 Capacity (cores, instances, RAM, volumes, gigabytes...) adds up over the pods: a project
-may use each pod's share. Limits on one object (metadata items, injected files, members of
-a server group, gigabytes of one volume), and keypairs, which exist in every pod at once,
-do not add up: the top shows the tightest pod's.
+may use each pod's share, and a quota set at the top is shared out among the pods. Limits
+on one object (metadata items, injected files, members of a server group, gigabytes of one
+volume), and keypairs, which exist in every pod at once, do not add up: the top shows the
+tightest pod's.
 """
 from __future__ import annotations
 
@@ -38,3 +39,21 @@ def total(values: Iterable[Any], name: str | None = None) -> Any:
             return _tightest(values)
         return -1 if -1 in values else sum(values)
     return values[0]
+
+
+def shares(wanted: dict[str, Any], pods: int) -> list[dict[str, Any]]:
+    """A quota set at the top as `pods` pods' shares that add up to it (the first pods
+    take the remainder); unlimited (-1), a limit on one object, or a value that is not
+    a number (for the pod to refuse) is the same in every pod."""
+    out: list[dict[str, Any]] = [{} for _ in range(pods)]
+    for key, value in wanted.items():
+        number = int(value) if isinstance(value, str) and value.isdigit() else value
+        if key in SAME_EVERYWHERE or isinstance(number, bool) \
+                or not isinstance(number, int) or number < 0:
+            for share in out:
+                share[key] = value
+            continue
+        base, extra = divmod(number, pods)
+        for i, share in enumerate(out):
+            share[key] = base + (1 if i < extra else 0)
+    return out

@@ -57,4 +57,4 @@ ROUTES = {
 
 
 def router() -> Router:
-    return Router(ROUTES, public=frozenset({"/", "/v2.1"}))
+    return Router(ROUTES, public=frozenset({"/", "/v2.1"}), strict_slash=True)

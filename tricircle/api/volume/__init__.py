@@ -64,10 +64,12 @@ ROUTES = {
     "/v3/{project_id}/types": {"GET": any_pod},
     "/v3/{project_id}/extensions": {"GET": any_pod},
     "/v3/{project_id}/limits": {"GET": limits.volume},
-    "/v3/{project_id}/os-quota-sets/{target}": {"GET": limits.volume},
+    "/v3/{project_id}/os-quota-sets/{target}": {m: limits.volume_quotas
+                                                for m in ("GET", "PUT", "DELETE")},
+    "/v3/{project_id}/os-quota-sets/{target}/defaults": {"GET": limits.volume},
     "/v3/{project_id}/types/{rest:path}": {"GET": any_pod},
 }
 
 
 def router() -> Router:
-    return Router(ROUTES, public=frozenset({"/", "/v3"}))
+    return Router(ROUTES, public=frozenset({"/", "/v3"}), strict_slash=True)
