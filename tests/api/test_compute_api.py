@@ -4,6 +4,7 @@ another project's objects unseen, a pod that fails named."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import webob
@@ -230,6 +231,11 @@ def test_volumes_snapshots_and_attachments_stay_in_their_pod(api, pods) -> None:
     for path in (f"{VOLUME}/snapshots", f"{COMPUTE}/os-snapshots"):  # Cinder, Nova's proxy
         status, body = api("POST", path, {"snapshot": {"volume_id": 5}}, as_="demo")
         assert status == 400 and "volume_id" in body["badRequest"]["message"], path
+        status, body = api("POST", path, {"snapshot": {"volume_id": None}}, as_="demo")
+        assert status == 404 and "Volume None" in body["itemNotFound"]["message"], path
+    # A marker that names nothing: Cinder's 404 (Nova's is a 400).
+    status, body = api("GET", f"{VOLUME}/snapshots?marker={uuid.uuid4()}", as_="demo")
+    assert status == 404 and "marker" in body["itemNotFound"]["message"]
     assert api("GET", f"{VOLUME}/volumes/{volume['id']}", as_="other")[0] == 404
     status, body = api("POST", f"{VOLUME}/volumes", {"volume": {"size": 0,
                        "availability_zone": "az1"}}, as_="demo")

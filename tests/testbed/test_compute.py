@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tb import layout
 
+from tests.testbed.test_l3 import wait_for
 from tests.testbed.test_spine import (
     openstack,
     openstack_error,
@@ -167,3 +168,40 @@ def test_a_volume_quota_set_at_the_top_is_shared_out(cloud: Callable, unique: st
     assert admin.block_storage.delete(path).status_code in (200, 202, 204)
     assert admin.block_storage.get(path).json()["quota_set"]["volumes"] == \
         defaults["volumes"]
+
+
+def test_a_servers_actions_are_found_by_the_request_id_we_answered(
+        flavor: str, cloud: Callable, unique: str, cleanup: Callable) -> None:
+    compute = cloud("tricircle-demo").compute
+    resp = compute.post("/servers", json={"server": {
+        "name": unique, "imageRef": cloud("tricircle-demo").image.find_image(IMAGE).id,
+        "flavorRef": compute.find_flavor(flavor).id, "availability_zone": "az1",
+        "networks": "none"}}, microversion="2.37")
+    assert resp.status_code == 202, resp.text
+    server_id = resp.json()["server"]["id"]
+    cleanup(lambda: compute.delete(f"/servers/{server_id}"))
+    request_id = resp.headers["x-openstack-request-id"]
+    wait_for("the server ACTIVE", lambda: compute.get(f"/servers/{server_id}").json()[
+        "server"]["status"] == "ACTIVE")  # the action is recorded as it is built
+    action = compute.get(f"/servers/{server_id}/os-instance-actions/{request_id}")
+    assert action.status_code == 200, action.text
+    assert action.json()["instanceAction"]["action"] == "create"
+
+
+def test_the_volume_summary_adds_up_the_pods(cloud: Callable, unique: str,
+                                             cleanup: Callable) -> None:
+    storage = cloud("tricircle-demo").block_storage
+
+    def summary() -> dict:
+        resp = storage.get("/volumes/summary", microversion="3.36")
+        assert resp.status_code == 200, resp.text
+        return resp.json()["volume-summary"]
+    before = summary()
+    made = [storage.create_volume(size=1, name=f"{unique}-{az}", availability_zone=az,
+                                  metadata={"k": az}) for az in ("az1", "az2")]
+    for volume in made:
+        cleanup(lambda volume=volume: storage.delete_volume(volume.id))
+    after = summary()
+    assert (after["total_count"], after["total_size"]) == (
+        before["total_count"] + 2, before["total_size"] + 2)
+    assert {"az1", "az2"} <= set(after["metadata"]["k"])

@@ -38,6 +38,8 @@ class Collection:
     # Paths below the pods' roots (they carry the project where the API does):
     detail_path: Callable[[Request], str]  # the detailed list, e.g. /v2.1/servers/detail
     show_path: Callable[[Request, str], str]  # one item
+    # A marker that names nothing: Nova's 400; Cinder's MarkerNotFound is a 404.
+    marker_missing: type[errors.TricircleError] = errors.BadRequest
 
 
 def _raise_first(results: list[tuple[Pod, Any]]) -> None:
@@ -99,13 +101,13 @@ class _Listing:
             return cursor.pod_markers
         owner = find_pod(marker)
         if owner is None:
-            raise errors.BadRequest(f"marker [{marker}] not found")
+            raise self.coll.marker_missing(f"marker [{marker}] not found")
         resp = clients.get().request(self.req.context, owner.pod_name,
                                      self.coll.service_type, "GET",
                                      self.coll.show_path(self.req, marker), from_root=True,
                                      expect=(404,))
         if resp.status_code == 404:
-            raise errors.BadRequest(f"marker [{marker}] not found")
+            raise self.coll.marker_missing(f"marker [{marker}] not found")
         anchor = next(iter(resp.json().values()))
         others = [p for p in bottom if p.pod_id != owner.pod_id]
         walked = clients.get().fanout(others, lambda p: self.walk_to(p, anchor))

@@ -25,6 +25,10 @@ _DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "content-leng
                   "x-compute-request-id", "openstack-api-version",
                   "x-openstack-nova-api-version", "vary"}
 
+# Nova records a server's actions under its own request id (os-instance-actions/{id}):
+# an answer about one server carries the pod's, so that the user can look the action up.
+_ACTION_IDS = {"x-openstack-request-id", "x-compute-request-id"}
+
 
 def call(req: Request, pod: Pod, service_type: str, *, method: str | None = None,
          path: str | None = None, params: Any = None, body: Any = None,
@@ -56,7 +60,8 @@ def answer(req: Request, pod: Pod, service_type: str, resp: Any,
     for name, value in resp.headers.items():
         if name.lower() == "location":  # a created server's: ours, not the pod's
             out.headers[name] = our_urls(value, req, pod, service_type)
-        elif name.lower() not in _DROP_RESPONSE:
+        elif name.lower() not in _DROP_RESPONSE or (
+                service_type == "compute" and name.lower() in _ACTION_IDS):
             out.headers[name] = value
     if resp.content:
         text = our_urls(resp.text, req, pod, service_type)

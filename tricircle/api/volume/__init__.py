@@ -52,6 +52,7 @@ ROUTES = {
     "/v3/{project_id}/os-availability-zone": {"GET": availability_zones},
     "/v3/{project_id}/volumes": {"GET": volumes.index, "POST": volumes.create},
     "/v3/{project_id}/volumes/detail": {"GET": volumes.detail},
+    "/v3/{project_id}/volumes/summary": {"GET": volumes.summary},
     "/v3/{project_id}/volumes/{volume_id}": {m: volumes.one for m in ("GET", "PUT", "DELETE")},
     "/v3/{project_id}/volumes/{volume_id}/{rest:path}": {m: volumes.one for m in ALL},
     "/v3/{project_id}/snapshots": {"GET": volumes.snapshot_index,

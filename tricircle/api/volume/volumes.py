@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import webob
 
-from tricircle.api.forward import lists
+from tricircle.api import microversion
+from tricircle.api.forward import lists, proxy
 from tricircle.api.forward.routed import Routed
 from tricircle.api.wsgi import Request
 from tricircle.compute import listing
-from tricircle.core import errors
+from tricircle.core import clients, db, errors, pods
 
 RULES = listing.SortRules(fields={
     "created_at": "created_at", "updated_at": "updated_at", "name": "name",
@@ -22,7 +23,8 @@ VOLUMES = Routed(
         "volumev3", "volumes", RULES,
         lambda req: f"/v3/{req.urlvars['project_id']}/volumes/detail",
         # By the caller's project: compute asks this too (attachments), without one in its URL.
-        lambda req, volume_id: f"/v3/{req.context.project_id}/volumes/{volume_id}"),
+        lambda req, volume_id: f"/v3/{req.context.project_id}/volumes/{volume_id}",
+        marker_missing=errors.NotFound),
     az_field="availability_zone", owner_field="os-vol-tenant-attr:tenant_id",
     not_found="Volume {id} could not be found.")
 
@@ -39,6 +41,29 @@ def create(req: Request) -> webob.Response:
     return VOLUMES.create(req)
 
 
+def summary(req: Request) -> dict:
+    """GET volumes/summary (3.12): the pods' counts and sizes added up, their metadata
+    values (3.36) merged."""
+    with db.transaction() as s:
+        bottom = pods.bottom_pods(s)
+    answers = clients.get().fanout(bottom, lambda p: proxy.call(
+        req, p, "volumev3", expect_errors=False))  # a pod's refusal (a microversion) is ours
+    count, size, metadata = 0, 0, {}
+    for _pod, resp in answers:
+        if isinstance(resp, Exception):
+            raise resp
+        part = resp.json()["volume-summary"]
+        count += part["total_count"]
+        size += part["total_size"]
+        for key, values in part.get("metadata", {}).items():
+            metadata.setdefault(key, [])
+            metadata[key] += [v for v in values if v not in metadata[key]]
+    out: dict = {"total_count": count, "total_size": size}
+    if microversion.of(req) >= (3, 36):
+        out["metadata"] = metadata
+    return {"volume-summary": out}
+
+
 def one(req: Request) -> webob.Response:
     return VOLUMES.one(req, req.urlvars["volume_id"])
 
@@ -53,7 +78,8 @@ SNAPSHOTS = Routed(
     collection=lists.Collection(
         "volumev3", "snapshots", SNAPSHOT_RULES,
         lambda req: f"/v3/{req.urlvars['project_id']}/snapshots/detail",
-        lambda req, snap_id: f"/v3/{req.context.project_id}/snapshots/{snap_id}"),
+        lambda req, snap_id: f"/v3/{req.context.project_id}/snapshots/{snap_id}",
+        marker_missing=errors.NotFound),
     az_field="availability_zone", owner_field="os-extended-snapshot-attributes:project_id",
     not_found="Snapshot {id} could not be found.")
 
@@ -76,6 +102,8 @@ def create_in_volumes_pod(req: Request, snapshots: Routed, volumes: Routed
                           ) -> webob.Response:
     """A snapshot is made in its volume's pod (through Cinder, or Nova's proxy of it)."""
     volume_id = req.json_body("snapshot").get("volume_id")
+    if volume_id is None:  # Cinder looks it up all the same
+        raise errors.NotFound(volumes.not_found.format(id=None))
     if not isinstance(volume_id, str):
         raise errors.BadRequest("Invalid input for field/attribute volume_id.")
     return snapshots.create_in(req, volumes.pod_of(req, volume_id), req.json_body())
