@@ -129,3 +129,51 @@ def test_the_volume_root_and_extensions_answer_as_cinders(cloud: Callable) -> No
     assert {e["alias"] for e in listed} == {
         e["alias"] for e in cloud("pod1-demo").block_storage.get("/extensions").json()[
             "extensions"]}
+
+
+def test_volume_types_are_made_alike_in_every_pod(cloud: Callable, unique: str,
+                                                  cleanup: Callable) -> None:
+    """A type made through RegionOne (with the `openstack` CLI): in every pod by name,
+    its top id the first pod's; its changes, extra specs and project access follow;
+    a volume of any pod takes it by top id; deleting it deletes it everywhere."""
+    keys = [p.key for p in layout.saved_pods()]
+
+    def in_pods() -> list[dict]:
+        found = []
+        for k in keys:
+            types = cloud(k).block_storage.get("/types?is_public=None").json()["volume_types"]
+            found += [t for t in types if t["name"].startswith(unique)]
+        return found
+
+    # Scoped specs ("t:"): the scheduler's capabilities filter leaves them alone.
+    made = openstack("tricircle", "volume", "type", "create", "--property", "t:k=v",
+                     "--description", "d", unique)
+    cleanup(lambda: openstack_quiet("tricircle", "volume", "type", "delete", made["id"]))
+    copies = in_pods()
+    assert len(copies) == len(keys) and copies[0]["id"] == made["id"]
+    assert all(c["extra_specs"] == {"t:k": "v"} for c in copies)
+    err = openstack_error("tricircle", "volume", "type", "create", unique)
+    assert "409" in err or "already exists" in err
+    assert len(in_pods()) == len(keys)  # the refused duplicate made nothing
+
+    openstack_ok("tricircle", "volume", "type", "set", "--name", f"{unique}-2",
+                 "--description", "e", "--property", "t:k2=v2", made["id"])
+    openstack_ok("tricircle", "volume", "type", "unset", "--property", "t:k", made["id"])
+    assert [(c["name"], c["description"], c["extra_specs"]) for c in in_pods()] == \
+        [(f"{unique}-2", "e", {"t:k2": "v2"})] * len(keys)
+    shown = openstack("tricircle", "volume", "type", "show", made["id"])
+    assert (shown["name"], shown["properties"]) == (f"{unique}-2", {"t:k2": "v2"})
+
+    # A volume in the second pod's zone takes the type by its top id.
+    volume = openstack("tricircle-demo", "volume", "create", "--size", "1", "--type",
+                       made["id"], "--availability-zone", "az2", unique)
+    cleanup(lambda: openstack_quiet("tricircle-demo", "volume", "delete", volume["id"]))
+    wait_status("volume", volume["id"], "available")
+    assert openstack("tricircle-demo", "volume", "show", volume["id"])["type"] == \
+        f"{unique}-2"
+    openstack_ok("tricircle-demo", "volume", "delete", volume["id"])
+    wait_for("the volume to go", lambda: not [
+        v for v in openstack("tricircle-demo", "volume", "list") if v["ID"] == volume["id"]])
+
+    openstack_ok("tricircle", "volume", "type", "delete", made["id"])
+    assert in_pods() == []

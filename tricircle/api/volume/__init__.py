@@ -5,7 +5,7 @@ import webob
 
 from tricircle.api import limits, versions
 from tricircle.api.forward import proxy
-from tricircle.api.volume import volumes
+from tricircle.api.volume import types, volumes
 from tricircle.api.wsgi import Request, Router
 from tricircle.core import db, microversions, pods
 from tricircle.core.policies import authorize
@@ -62,13 +62,17 @@ ROUTES = {
                                                  for m in ("GET", "PUT", "DELETE")},
     "/v3/{project_id}/snapshots/{snapshot_id}/{rest:path}": {m: volumes.snapshot_one
                                                              for m in ALL},
-    "/v3/{project_id}/types": {"GET": any_pod},
+    "/v3/{project_id}/types": {"GET": types.read, "POST": types.write},
+    "/v3/{project_id}/types/default": {"GET": types.read},
+    "/v3/{project_id}/types/{type_id}": {"GET": types.read, "PUT": types.write,
+                                         "DELETE": types.write},
+    "/v3/{project_id}/types/{type_id}/{rest:path}": {
+        "GET": types.read, "POST": types.write, "PUT": types.write, "DELETE": types.write},
     "/v3/{project_id}/extensions": {"GET": any_pod},
     "/v3/{project_id}/limits": {"GET": limits.volume},
     "/v3/{project_id}/os-quota-sets/{target}": {m: limits.volume_quotas
                                                 for m in ("GET", "PUT", "DELETE")},
     "/v3/{project_id}/os-quota-sets/{target}/defaults": {"GET": limits.volume},
-    "/v3/{project_id}/types/{rest:path}": {"GET": any_pod},
 }
 
 

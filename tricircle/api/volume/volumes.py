@@ -7,6 +7,7 @@ import webob
 from tricircle.api import microversion
 from tricircle.api.forward import lists, proxy
 from tricircle.api.forward.routed import Routed
+from tricircle.api.volume import types
 from tricircle.api.wsgi import Request
 from tricircle.compute import listing
 from tricircle.core import clients, db, errors, pods
@@ -38,7 +39,12 @@ def detail(req: Request) -> dict:
 
 
 def create(req: Request) -> webob.Response:
-    return VOLUMES.create(req)
+    body = req.json_body()
+    item = dict(req.json_body("volume"))
+    pod = VOLUMES.pick_pod(req, item)
+    if "volume_type" in item:  # a top id is the pod's own there
+        item["volume_type"] = types.for_pod(req, pod, item["volume_type"])
+    return VOLUMES.create_in(req, pod, {**body, "volume": item})
 
 
 def summary(req: Request) -> dict:
