@@ -339,3 +339,33 @@ def test_a_ports_fixed_ips_change_as_neutrons_do(api) -> None:
     status, body = api("PUT", f"{NET}/ports/{other[1]['port']['id']}", {"port": {
         "fixed_ips": [{"ip_address": "10.1.0.6"}]}}, as_="demo")
     assert status == 409 and body["NeutronError"]["type"] == "PortInUse"
+    # Naming the subnet it is on (no address) keeps the address: no change, no refusal.
+    subnet_id = other[1]["port"]["fixed_ips"][0]["subnet_id"]
+    status, body = api("PUT", f"{NET}/ports/{other[1]['port']['id']}", {"port": {
+        "fixed_ips": [{"subnet_id": subnet_id}]}}, as_="demo")
+    assert status == 200 and body["port"]["fixed_ips"] == other[1]["port"]["fixed_ips"]
+
+
+def test_a_ports_binding_is_neutrons_and_for_admins(api) -> None:
+    n = net(api)
+    subnet(api, n["id"], "10.0.7.0/24")
+    status, body = api("POST", f"{NET}/ports", {"port": {
+        "network_id": n["id"], "binding:host_id": "h1"}}, as_="demo")
+    assert (status, neutron_error(body)) == (403, "PolicyNotAuthorized")
+    status, body = api("POST", f"{NET}/ports", {"port": {
+        "network_id": n["id"], "binding:vnic_type": "direct"}}, as_="demo")
+    assert status == 201 and body["port"]["binding:vnic_type"] == "direct"
+    mine = body["port"]
+    assert "binding:host_id" not in mine and "binding:vif_type" not in mine  # admins'
+    status, body = api("PUT", f"{NET}/ports/{mine['id']}", {"port": {
+        "binding:host_id": "h2", "binding:profile": {"a": 1}}}, as_="admin")
+    assert status == 200 and (body["port"]["binding:host_id"],
+                              body["port"]["binding:profile"]) == ("h2", {"a": 1})
+    listed = api("GET", f"{NET}/ports?network_id={n['id']}", as_="admin")[1]["ports"]
+    assert [(p["binding:host_id"], p["binding:vif_type"]) for p in listed] == [
+        ("h2", "unbound")]
+    shown = api("GET", f"{NET}/ports/{mine['id']}", as_="demo")[1]["port"]
+    assert "binding:profile" not in shown and shown["binding:vnic_type"] == "direct"
+    status, body = api("PUT", f"{NET}/ports/{mine['id']}", {"port": {
+        "binding:vnic_type": "sideways"}}, as_="demo")
+    assert status == 400

@@ -186,6 +186,13 @@ def test_a_servers_actions_are_found_by_the_request_id_we_answered(
     action = compute.get(f"/servers/{server_id}/os-instance-actions/{request_id}")
     assert action.status_code == 200, action.text
     assert action.json()["instanceAction"]["action"] == "create"
+    # Once deleted, its actions are still there (2.21), as Nova keeps them.
+    assert compute.delete(f"/servers/{server_id}").status_code == 204
+    wait_for("the server to go", lambda: compute.get(
+        f"/servers/{server_id}").status_code == 404)
+    actions = compute.get(f"/servers/{server_id}/os-instance-actions", microversion="2.21")
+    assert actions.status_code == 200, actions.text
+    assert {a["action"] for a in actions.json()["instanceActions"]} == {"create", "delete"}
 
 
 def test_the_volume_summary_adds_up_the_pods(cloud: Callable, unique: str,
@@ -205,3 +212,47 @@ def test_the_volume_summary_adds_up_the_pods(cloud: Callable, unique: str,
     assert (after["total_count"], after["total_size"]) == (
         before["total_count"] + 2, before["total_size"] + 2)
     assert {"az1", "az2"} <= set(after["metadata"]["k"])
+
+
+def test_server_groups_live_in_one_pod_with_their_servers(
+        flavor: str, cloud: Callable, unique: str, cleanup: Callable) -> None:
+    group = openstack("tricircle-demo", "server", "group", "create", "--policy",
+                      "anti-affinity", unique)
+    cleanup(lambda: openstack_quiet("tricircle-demo", "server", "group", "delete",
+                                    group["id"]))
+    assert unique in [g["Name"] for g in openstack("tricircle-demo", "server", "group",
+                                                   "list")]
+    # A boot naming the group (and no zone) goes to the group's pod; another zone: 400.
+    server = openstack("tricircle-demo", "server", "create", "--flavor", flavor, "--image",
+                       IMAGE, "--no-network", "--hint", f"group={group['id']}", "--wait",
+                       unique)
+    cleanup(lambda: openstack_quiet("tricircle-demo", "server", "delete", "--wait",
+                                    server["id"]))
+    shown = openstack("tricircle-demo", "server", "group", "show", group["id"])
+    assert shown["members"] == server["id"] or shown["members"] == [server["id"]], shown
+    zone = server["OS-EXT-AZ:availability_zone"]
+    other = "az2" if zone == "az1" else "az1"
+    err = openstack_error("tricircle-demo", "server", "create", "--flavor", flavor,
+                          "--image", IMAGE, "--no-network", "--availability-zone", other,
+                          "--hint", f"group={group['id']}", f"{unique}-x")
+    assert "400" in err and "server group" in err
+    compute = cloud("tricircle-demo").compute
+    assert [g["id"] for g in compute.get(
+        "/os-server-groups?limit=1&offset=0").json()["server_groups"]] != []
+    openstack_ok("tricircle-demo", "server", "delete", "--wait", server["id"])
+    openstack_ok("tricircle-demo", "server", "group", "delete", group["id"])
+    assert compute.get(f"/os-server-groups/{group['id']}").status_code == 404
+
+
+def test_hypervisors_of_every_pod(cloud: Callable) -> None:
+    keys = [p.key for p in layout.saved_pods()]
+    theirs = {h["id"] for k in keys for h in cloud(k).compute.get(
+        "/os-hypervisors", microversion="2.53").json()["hypervisors"]}
+    top = cloud("tricircle").compute
+    ours = top.get("/os-hypervisors/detail", microversion="2.53").json()["hypervisors"]
+    assert {h["id"] for h in ours} == theirs and len(ours) == len(keys)
+    one = top.get(f"/os-hypervisors/{ours[-1]['id']}", microversion="2.53")
+    assert one.status_code == 200 and one.json()["hypervisor"]["id"] == ours[-1]["id"]
+    assert len(top.get("/os-hypervisors?limit=1", microversion="2.53").json()[
+        "hypervisors"]) == 1
+    assert cloud("tricircle-demo").compute.get("/os-hypervisors").status_code == 403

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from tests.testbed.test_compute import IMAGE
 from tests.testbed.test_l3 import wait_for
-from tests.testbed.test_spine import openstack, openstack_quiet
+from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
 
 
 def test_a_servers_groups_are_copied_to_its_pod(flavor: str, cloud: Callable, unique: str,
@@ -40,3 +40,21 @@ def test_a_servers_groups_are_copied_to_its_pod(flavor: str, cloud: Callable, un
     wait_for("the rule to reach the pod", lambda: ("ingress", "udp", None, "10.8.0.0/24") in {
         (r.direction, r.protocol, r.port_range_min, r.remote_ip_prefix)
         for r in pod1.security_group_rules(security_group_id=b_group.id)})
+
+    # Nova's add/removeSecurityGroup act on the top ports; the pod's copy follows, and
+    # the server's groups are shown by their top names.
+    openstack_ok(demo, "server", "remove", "security", "group", server["id"], unique)
+    wait_for("the copy to lose the group", lambda: pod1.get_port(
+        b_port.id).security_group_ids == [])
+    err = openstack_error(demo, "server", "remove", "security", "group", server["id"],
+                          unique)
+    assert "not associated" in err
+    openstack_ok(demo, "server", "add", "security", "group", server["id"], "default")
+    openstack_ok(demo, "server", "add", "security", "group", server["id"], unique)
+    wait_for("the copy to take both", lambda: len(pod1.get_port(
+        b_port.id).security_group_ids) == 2)
+    names = {g["name"] for g in cloud(demo).compute.get(
+        f"/servers/{server['id']}/os-security-groups").json()["security_groups"]}
+    assert names == {"default", unique}
+    assert "not found" in openstack_error(demo, "server", "add", "security", "group",
+                                          server["id"], f"{unique}-none")

@@ -177,3 +177,24 @@ def test_volume_types_are_made_alike_in_every_pod(cloud: Callable, unique: str,
 
     openstack_ok("tricircle", "volume", "type", "delete", made["id"])
     assert in_pods() == []
+
+
+def test_a_volume_transferred_belongs_to_the_project_that_accepted(
+        unique: str, cleanup: Callable) -> None:
+    volume = make_volume(unique, "az2", cleanup)
+    transfer = openstack("tricircle-demo", "volume", "transfer", "request", "create",
+                         "--name", unique, volume["id"])
+    assert transfer["auth_key"] and transfer["volume_id"] == volume["id"]
+    listed = openstack("tricircle-demo", "volume", "transfer", "request", "list")
+    assert transfer["id"] in [t["ID"] for t in listed]
+    shown = openstack("tricircle-demo", "volume", "transfer", "request", "show",
+                      transfer["id"])
+    assert shown["volume_id"] == volume["id"]
+    wait_status("volume", volume["id"], "awaiting-transfer")
+    openstack_ok("tricircle-alt", "volume", "transfer", "request", "accept", "--auth-key",
+                 transfer["auth_key"], transfer["id"])
+    cleanup(lambda: openstack_quiet("tricircle-alt", "volume", "delete", volume["id"]))
+    assert openstack("tricircle-alt", "volume", "show", volume["id"])["id"] == volume["id"]
+    assert "No Volume found" in openstack_error(
+        "tricircle-demo", "volume", "show", volume["id"])
+    openstack_ok("tricircle-alt", "volume", "delete", volume["id"])

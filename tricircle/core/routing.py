@@ -164,6 +164,14 @@ def ensure(top_id: str, pod: Pod, resource_type: str, project_id: str, *,
     return winner
 
 
+def reassign(top_id: str, resource_type: str, project_id: str) -> None:
+    """An object now belongs to another project (a volume transferred)."""
+    with db.transaction() as s:
+        s.execute(update(Routing).where(Routing.top_id == top_id,
+                                        Routing.resource_type == resource_type)
+                  .values(project_id=project_id, updated_at=utcnow()))
+
+
 def forget(top_id: str, pod_id: str, resource_type: str) -> None:
     with db.transaction() as s:
         s.execute(Routing.__table__.delete().where(

@@ -189,7 +189,7 @@ def update(s: Session, ctx: RequestContext,
     what = "update_" + re.sub(r"(?<!^)([A-Z])", r"_\1", type(obj).__name__).lower()
     net = network_of(s, obj)
     owned(ctx, what, obj.project_id, net)
-    for attr in ("shared", "device_owner"):
+    for attr in ("shared", "device_owner", *BINDING):
         if attr in values and policies.has_rule(f"{what}:{attr}"):
             owned(ctx, f"{what}:{attr}", obj.project_id, net, network_device=str(
                 values.get("device_owner", "")).startswith("network:"))
@@ -203,6 +203,9 @@ def update(s: Session, ctx: RequestContext,
                 f"{obj.network_id}. Port already has an attached device "
                 f"{router_port.router_id}.", kind="PortInUse")
     if isinstance(obj, Port):
+        for attr, column in BINDING.items():
+            if attr in values:
+                values[column] = values.pop(attr)
         if "fixed_ips" in values:
             _readdress(s, ctx, obj, net, values.pop("fixed_ips"))
         if "allowed_address_pairs" in values:
@@ -348,7 +351,11 @@ def port_dict(s: Session, port: Port) -> dict:
                 .where(PortSecurityGroup.port_id == port.id)
                 .order_by(PortSecurityGroup.security_group_id))),
             "allowed_address_pairs": port.allowed_address_pairs,
-            "extra_dhcp_opts": port.extra_dhcp_opts, "binding:vnic_type": "normal",
+            "extra_dhcp_opts": port.extra_dhcp_opts,
+            "binding:vnic_type": port.binding_vnic_type,
+            "binding:host_id": port.binding_host_id, "binding:profile": port.binding_profile,
+            # No agent of the top binds it: a copy is bound in its pod by its Nova.
+            "binding:vif_type": "unbound", "binding:vif_details": {},
             "port_security_enabled": True, "tags": [],
             "revision_number": port.revision_number, "created_at": iso(port.created_at),
             "updated_at": iso(port.updated_at)}
@@ -404,12 +411,6 @@ def _readdress(s: Session, ctx: RequestContext, port: Port, net: Network,
     a pod (its copy would have to move with it) or a router's interface: 409."""
     if any(item.get("ip_address") for item in fixed_ips):
         owned(ctx, "update_port:fixed_ips:ip_address", port.project_id, net)
-    if s.get(RouterPort, port.id) is not None or s.scalar(
-            select(Routing.id).where(Routing.top_id == port.id,
-                                     Routing.resource_type == "port").limit(1)):
-        raise errors.Conflict(f"Port {port.id} is in use (a router's interface, or a "
-                              "server's in a pod): its fixed IPs cannot change.",
-                              kind="PortInUse")
     have = list(s.scalars(select(IPAllocation).where(IPAllocation.port_id == port.id)))
     keep, new = [], []
     for item in fixed_ips:
@@ -421,6 +422,14 @@ def _readdress(s: Session, ctx: RequestContext, port: Port, net: Network,
             keep.append(same)
         else:
             new.append(item)
+    if not new and len(keep) == len(have):
+        return  # the addresses it has: nothing changes
+    if s.get(RouterPort, port.id) is not None or s.scalar(
+            select(Routing.id).where(Routing.top_id == port.id,
+                                     Routing.resource_type == "port").limit(1)):
+        raise errors.Conflict(f"Port {port.id} is in use (a router's interface, or a "
+                              "server's in a pod): its fixed IPs cannot change.",
+                              kind="PortInUse")
     for alloc in have:
         if alloc not in keep:
             s.delete(alloc)
@@ -459,6 +468,11 @@ def dhcp_options(have: list[dict], changes: list[dict]) -> list[dict]:
     return list(out.values())
 
 
+# Neutron's binding extension: the API's names and the columns that keep them.
+BINDING = {"binding:host_id": "binding_host_id", "binding:profile": "binding_profile",
+           "binding:vnic_type": "binding_vnic_type"}
+
+
 def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
     net = get_network(s, ctx, values["network_id"])
     project = ctx.project_id if not ctx.is_admin else \
@@ -471,6 +485,9 @@ def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
         owned(ctx, "create_port:mac_address", project, net)
     if any(isinstance(f, dict) and f.get("ip_address") for f in values.get("fixed_ips") or []):
         owned(ctx, "create_port:fixed_ips:ip_address", project, net)
+    for attr in BINDING:
+        if values.get(attr) and policies.has_rule(f"create_port:{attr}"):
+            owned(ctx, f"create_port:{attr}", project, net)
     mac = ipam.valid_mac(values["mac_address"]) if values.get("mac_address") else None
     taken = set(s.scalars(select(Port.mac_address).where(Port.network_id == net.id)))
     if mac in taken:
@@ -485,7 +502,9 @@ def create_port(s: Session, ctx: RequestContext, values: dict) -> Port:
                 allowed_address_pairs=address_pairs(
                     mac, values.get("allowed_address_pairs") or []),
                 extra_dhcp_opts=[o for o in values.get("extra_dhcp_opts") or []
-                                 if o.get("opt_value") is not None])
+                                 if o.get("opt_value") is not None],
+                **{column: values[attr] for attr, column in BINDING.items()
+                   if values.get(attr) is not None})
     s.add(port)
     s.flush()
     _allocate(s, port, net, values.get("fixed_ips"))

@@ -7,7 +7,9 @@ from tricircle.api import limits
 from tricircle.api.compute import (
     availability_zones,
     flavors,
+    hypervisors,
     keypairs,
+    server_groups,
     servers,
     versions,
     volumes,
@@ -53,6 +55,13 @@ ROUTES = {
     "/v2.1/os-quota-sets/{project_id}/detail": {"GET": limits.compute},
     "/v2.1/os-quota-sets/{project_id}/defaults": {"GET": limits.compute},
     "/v2.1/os-keypairs/{name}": {"GET": any_pod, "DELETE": keypairs.delete},
+    "/v2.1/os-hypervisors": {"GET": hypervisors.index},
+    "/v2.1/os-hypervisors/detail": {"GET": hypervisors.index},
+    "/v2.1/os-hypervisors/{hypervisor_id}": {"GET": hypervisors.one},
+    "/v2.1/os-hypervisors/{hypervisor_id}/{rest:path}": {"GET": hypervisors.one},
+    "/v2.1/os-server-groups": {"GET": server_groups.index, "POST": server_groups.create},
+    "/v2.1/os-server-groups/{group_id}": {"GET": server_groups.one,
+                                          "DELETE": server_groups.one},
 }
 
 

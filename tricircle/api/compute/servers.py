@@ -9,13 +9,14 @@ import webob
 from sqlalchemy import select
 
 from tricircle.api import microversion
-from tricircle.api.forward import lists
+from tricircle.api.compute import server_groups
+from tricircle.api.forward import lists, proxy
 from tricircle.api.forward.routed import Routed
 from tricircle.api.volume.volumes import VOLUMES
 from tricircle.api.wsgi import Request, json_response
 from tricircle.compute import listing, server_ports
-from tricircle.core import clients, db, errors, routing
-from tricircle.core.db.models import Network, Pod
+from tricircle.core import clients, db, errors, pods, routing
+from tricircle.core.db.models import Network, Pod, Port
 from tricircle.network import networks as networking
 from tricircle.network import security_groups
 
@@ -65,18 +66,33 @@ def detail(req: Request) -> dict:
 def create(req: Request) -> webob.Response:
     body = req.json_body()
     item = dict(req.json_body("server"))
+    group_pod = server_groups.pod_of_hint(req, body)
+    if group_pod is not None and not item.get("availability_zone"):
+        item["availability_zone"] = group_pod.az_name  # a boot in a group: its pod
+
+    def pick() -> Pod:
+        pod = SERVERS.pick_pod(req, item)
+        if group_pod is not None and pod.pod_id != group_pod.pod_id:
+            raise errors.BadRequest(f"The server group is in availability zone "
+                                    f"{group_pod.az_name}: its servers are booted there.")
+        return pod
+
+    def as_given() -> webob.Response:
+        pod = pick()
+        return SERVERS.create_in(req, pod, {**body, "server": item})
+
     networks = item.get("networks")
     if networks is None and microversion.of(req) >= (2, 37):
-        return SERVERS.create(req)  # Nova's schema refuses it: its 400
+        return as_given()  # Nova's schema refuses it: its 400
     if networks is None or networks == "auto":
         networks = _the_projects_network(req, auto=networks == "auto")
         if networks is None:  # before 2.37 Nova boots without a network then
-            return SERVERS.create(req)
+            return as_given()
         item["networks"] = networks
     if not isinstance(networks, list) or not networks:
-        return SERVERS.create(req)  # "none", or what the pod's Nova will refuse
+        return as_given()  # "none", or what the pod's Nova will refuse
     count, least, reservation = _counts(item, networks)
-    pod = SERVERS.pick_pod(req, item)
+    pod = pick()
     # Groups belong to the ports Tricircle makes (Nova refuses groups with given ports).
     wanted = item.pop("security_groups", None)
     if wanted is not None and (not isinstance(wanted, list) or not all(
@@ -200,10 +216,62 @@ def one(req: Request) -> webob.Response:
         return _ips_of_network(req, urllib.parse.unquote(rest[len("ips/"):]))
     if req.method == "POST" and rest == "os-volume_attachments":
         _check_same_pod(req)
+    if req.method == "POST" and rest == "action":
+        action = req.json_body()
+        for verb in ("addSecurityGroup", "removeSecurityGroup"):
+            if isinstance(action.get(verb), dict):
+                return _security_group_action(req, verb, action[verb].get("name"))
+    if req.method == "GET" and rest.startswith("os-instance-actions") and \
+            SERVERS.find_pod(req, req.urlvars["server_id"]) is None:
+        return _actions_of_deleted(req)
     resp = SERVERS.one(req, req.urlvars["server_id"])
     if req.method == "DELETE" and not req.urlvars.get("rest") and resp.status_code == 204:
         server_ports.release(req.urlvars["server_id"])
     return resp
+
+
+def _actions_of_deleted(req: Request) -> webob.Response:
+    """A deleted server's actions (2.21): its routing row is gone; the pod that still
+    has its record answers (Nova checks the caller may see it)."""
+    with db.transaction() as s:
+        bottom = pods.bottom_pods(s)
+    answers = clients.get().fanout(bottom, lambda p: proxy.call(req, p, "compute"))
+    for pod, resp in answers:
+        if not isinstance(resp, Exception) and resp.status_code == 200:
+            return proxy.answer(req, pod, "compute", resp, SERVERS.translate)
+    raise errors.NotFound(SERVERS.not_found.format(id=req.urlvars["server_id"]))
+
+
+def _security_group_action(req: Request, verb: str, name: object) -> webob.Response:
+    """add/removeSecurityGroup: the groups are the top's, on the server's top ports (its
+    copies follow); Nova's answers."""
+    server_id = req.urlvars["server_id"]
+    SERVERS.pod_of(req, server_id)  # 404 for a server the caller cannot see
+    if not isinstance(name, str) or not name:
+        raise errors.BadRequest("Invalid input for field/attribute name.")
+    with db.transaction() as s:
+        try:
+            (group,) = security_groups.by_names(s, req.context, [name])
+        except errors.BadRequest as err:
+            raise errors.NotFound(f"Security group {name} not found for project "
+                                  f"{req.context.project_id}.") from err
+        ports = list(s.scalars(select(Port).where(Port.device_id == server_id,
+                                                  Port.device_owner.like("compute:%"))))
+        changed = []
+        for port in ports:
+            have = security_groups.port_groups(s, port.id)
+            if verb == "addSecurityGroup":
+                want = have if group in have else [*have, group]
+            else:
+                want = [g for g in have if g != group]
+            if want != have:
+                security_groups.set_port_groups(s, req.context, port, want)
+                changed.append(port.id)
+        if verb == "removeSecurityGroup" and not changed:
+            raise errors.NotFound(f"Security group {name} not associated with the "
+                                  f"instance {server_id}")
+        security_groups.sync_ports(s, changed)
+    return webob.Response(status=202)
 
 
 def _ips_of_network(req: Request, label: str) -> webob.Response:

@@ -25,7 +25,8 @@ EXTENSIONS = [
                         ("allowed-address-pairs", "Allowed Address Pairs"),
                         ("extra_dhcp_opt", "Neutron Extra DHCP options"),
                         ("ip-substring-filtering", "IP address substring filtering"),
-                        ("service-type", "Neutron Service Type Management"))
+                        ("service-type", "Neutron Service Type Management"),
+                        ("binding", "Port Binding"))
 ]
 
 

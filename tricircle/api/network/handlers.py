@@ -58,6 +58,9 @@ PORT = {
     "security_groups": a.Attr(a.list_of(a.string(36))),
     "allowed_address_pairs": a.Attr(a.address_pairs, list),
     "extra_dhcp_opts": a.Attr(a.dhcp_options, list),
+    "binding:host_id": a.Attr(a.string(), ""),
+    "binding:profile": a.Attr(a.empty_dict_if_none, dict),
+    "binding:vnic_type": a.Attr(a.one_of(*a.VNIC_TYPES), "normal"),
     "tenant_id": a.Attr(a.string(64), None, put=False),
     "project_id": a.Attr(a.string(64), None, put=False),
 }
@@ -266,8 +269,24 @@ def subnet_delete(req: Request) -> webob.Response:
 
 # -- ports -------------------------------------------------------------------------------
 
+def _port(req: Request) -> Callable[[Session, Port], dict]:
+    """A port as the caller may see it: its binding details are for admins (Neutron's
+    get_port:binding:* rules)."""
+    def shape(s: Session, port: Port) -> dict:
+        item = networking.port_dict(s, port)
+        if not req.context.is_admin:
+            for key in ADMIN_ONLY_PORT_FIELDS:
+                item.pop(key)
+        return item
+    return shape
+
+
+ADMIN_ONLY_PORT_FIELDS = ("binding:host_id", "binding:profile", "binding:vif_type",
+                          "binding:vif_details")
+
+
 def ports(req: Request) -> dict:
-    return _list(req, Port, "ports", networking.port_dict)
+    return _list(req, Port, "ports", _port(req))
 
 
 def port_create(req: Request) -> webob.Response:
@@ -278,14 +297,14 @@ def port_create(req: Request) -> webob.Response:
         groups = values.pop("security_groups")
         port = networking.create_port(s, req.context, values)
         sg.set_port_groups(s, req.context, port, groups)
-        return networking.port_dict(s, port)
+        return _port(req)(s, port)
     return _created(req, "port", make)
 
 
 def port_show(req: Request) -> dict:
     with db.transaction() as s:
         port = networking.get_port(s, req.context, req.urlvars["id"])
-        return {"port": _fields(req, networking.port_dict(s, port))}
+        return {"port": _fields(req, _port(req)(s, port))}
 
 
 def port_update(req: Request) -> dict:
@@ -297,7 +316,7 @@ def port_update(req: Request) -> dict:
         if groups is not None:
             sg.set_port_groups(s, req.context, port, groups)
             sg.sync_ports(s, [port.id])
-        return {"port": networking.port_dict(s, port)}
+        return {"port": _port(req)(s, port)}
 
 
 def port_delete(req: Request) -> webob.Response:

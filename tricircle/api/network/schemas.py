@@ -215,6 +215,20 @@ def nullable(inner: Check) -> Check:
     return check
 
 
+# Neutron's binding:vnic_type values (neutron_lib.api.definitions.portbindings).
+VNIC_TYPES = ("normal", "direct", "macvtap", "baremetal", "direct-physical",
+              "virtio-forwarder", "smart-nic", "vdpa", "accelerator-direct",
+              "accelerator-direct-physical", "remote-managed")
+
+
+def empty_dict_if_none(name: str, value: Any) -> Any:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise bad(name, value, f"'{str(value)[:50]}' is not a dictionary")
+    return value
+
+
 def empty_if_none(inner: Check) -> Check:
     """Neutron's convert_none_to_empty_list: null clears a list."""
     def check(name: str, value: Any) -> Any:

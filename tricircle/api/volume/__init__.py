@@ -5,7 +5,7 @@ import webob
 
 from tricircle.api import limits, versions
 from tricircle.api.forward import proxy
-from tricircle.api.volume import types, volumes
+from tricircle.api.volume import transfers, types, volumes
 from tricircle.api.wsgi import Request, Router
 from tricircle.core import db, microversions, pods
 from tricircle.core.policies import authorize
@@ -74,6 +74,15 @@ ROUTES = {
                                                 for m in ("GET", "PUT", "DELETE")},
     "/v3/{project_id}/os-quota-sets/{target}/defaults": {"GET": limits.volume},
 }
+
+# Transfers: os-volume-transfer, and from 3.55 volume-transfers, alike.
+for _base in ("os-volume-transfer", "volume-transfers"):
+    ROUTES.update({
+        f"/v3/{{project_id}}/{_base}": {"GET": transfers.index, "POST": transfers.create},
+        f"/v3/{{project_id}}/{_base}/detail": {"GET": transfers.detail},
+        f"/v3/{{project_id}}/{_base}/{{transfer_id}}": {"GET": transfers.one,
+                                                       "DELETE": transfers.one},
+        f"/v3/{{project_id}}/{_base}/{{transfer_id}}/accept": {"POST": transfers.accept}})
 
 
 def router() -> Router:

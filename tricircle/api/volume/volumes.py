@@ -104,15 +104,15 @@ def snapshot_create(req: Request) -> webob.Response:
     return create_in_volumes_pod(req, SNAPSHOTS, VOLUMES)
 
 
-def create_in_volumes_pod(req: Request, snapshots: Routed, volumes: Routed
-                          ) -> webob.Response:
-    """A snapshot is made in its volume's pod (through Cinder, or Nova's proxy of it)."""
-    volume_id = req.json_body("snapshot").get("volume_id")
+def create_in_volumes_pod(req: Request, made: Routed, volumes: Routed) -> webob.Response:
+    """A snapshot (through Cinder, or Nova's proxy of it) or a transfer is made in its
+    volume's pod."""
+    volume_id = req.json_body(made.key).get("volume_id")
     if volume_id is None:  # Cinder looks it up all the same
         raise errors.NotFound(volumes.not_found.format(id=None))
     if not isinstance(volume_id, str):
         raise errors.BadRequest("Invalid input for field/attribute volume_id.")
-    return snapshots.create_in(req, volumes.pod_of(req, volume_id), req.json_body())
+    return made.create_in(req, volumes.pod_of(req, volume_id), req.json_body())
 
 
 def snapshot_one(req: Request) -> webob.Response:

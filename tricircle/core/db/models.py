@@ -179,6 +179,11 @@ class Port(Base):
     allowed_address_pairs: Mapped[list] = mapped_column(JSON, default=list,
                                                         server_default="[]")
     extra_dhcp_opts: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Neutron's binding extension: what the top was told (a copy's binding is its pod's).
+    binding_host_id: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    binding_profile: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    binding_vnic_type: Mapped[str] = mapped_column(String(64), default="normal",
+                                                   server_default="normal")
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

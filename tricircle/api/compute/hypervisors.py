@@ -1,0 +1,46 @@
+"""Hypervisors (admin): every pod's, side by side. From 2.53 their ids are UUIDs, unique
+across pods; a show asks every pod for the id."""
+from __future__ import annotations
+
+import webob
+
+from tricircle.api.forward import proxy
+from tricircle.api.wsgi import Request
+from tricircle.core import clients, db, errors, pods
+
+
+def _answers(req: Request) -> list:
+    with db.transaction() as s:
+        bottom = pods.bottom_pods(s)
+    answers = clients.get().fanout(bottom, lambda p: proxy.call(req, p, "compute"))
+    for _pod, resp in answers:
+        if isinstance(resp, Exception):
+            raise resp
+    return answers
+
+
+def index(req: Request) -> webob.Response | dict:
+    """The pods' lists, in pod order, cut at `limit`; a marker is the pod's that has it
+    (the others answer 400 for a marker they do not know: left out)."""
+    answers = _answers(req)
+    ok = [(pod, resp) for pod, resp in answers if resp.status_code == 200]
+    if answers and not ok:
+        pod, resp = answers[0]
+        return proxy.answer(req, pod, "compute", resp)
+    found = [h for _, resp in ok for h in resp.json()["hypervisors"]]
+    limit = req.GET.get("limit")
+    if limit is not None and limit.isdigit():
+        found = found[:int(limit)]
+    return {"hypervisors": found}
+
+
+def one(req: Request) -> webob.Response:
+    """A hypervisor (or its servers, uptime...): the answer of the pod that has it."""
+    answers = _answers(req)
+    for pod, resp in answers:
+        if resp.status_code < 300:
+            return proxy.answer(req, pod, "compute", resp)
+    if not answers:
+        raise errors.NotFound("No pod is registered.")
+    pod, resp = answers[0]
+    return proxy.answer(req, pod, "compute", resp)
