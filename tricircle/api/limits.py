@@ -34,10 +34,7 @@ def set_quotas(req: Request, service_type: str) -> Any:
     """PUT os-quota-sets/{project}: each pod takes its share (quotas.shares), the first
     pod before the others so that a value it refuses changes nothing; the answer is the
     sum of the pods'. DELETE: every pod back to its defaults."""
-    with db.transaction() as s:
-        bottom = sorted(pods.bottom_pods(s), key=lambda p: p.pod_name)
-    if not bottom:
-        raise errors.PodUnavailable("RegionOne", "No pod is registered.")
+    bottom = sorted(pods.required_bottom_pods(), key=lambda p: p.pod_name)
     if req.method == "DELETE":
         first = proxy.call(req, bottom[0], service_type)
         if first.status_code >= 300:

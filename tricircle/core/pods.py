@@ -45,6 +45,16 @@ def bottom_pods(session: Session, az_name: str | None = None) -> list[Pod]:
     return list(session.scalars(query))
 
 
+def required_bottom_pods() -> list[Pod]:
+    """Every bottom pod, for a call that needs at least one: none registered is a 503
+    (the region has nowhere to serve it yet)."""
+    with db.transaction() as s:
+        bottom = bottom_pods(s)
+    if not bottom:
+        raise errors.PodUnavailable("RegionOne", "no pod is registered.")
+    return bottom
+
+
 def availability_zones(session: Session) -> dict[str, list[Pod]]:
     """AZ name -> its pods, sorted by AZ name."""
     zones: dict[str, list[Pod]] = {}

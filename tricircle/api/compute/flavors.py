@@ -17,11 +17,7 @@ SERVICE = "compute"
 
 
 def _all_pods(call: Callable[[Pod], Any]) -> list[tuple[Pod, Any]]:
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
-    if not bottom:
-        raise errors.BadRequest("No pod is registered.")
-    return clients.get().fanout(bottom, call)
+    return clients.get().fanout(pods.required_bottom_pods(), call)
 
 
 def create(req: Request) -> webob.Response:

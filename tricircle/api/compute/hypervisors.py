@@ -6,13 +6,12 @@ import webob
 
 from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request
-from tricircle.core import clients, db, errors, pods
+from tricircle.core import clients, pods
 
 
 def _answers(req: Request) -> list:
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
-    answers = clients.get().fanout(bottom, lambda p: proxy.call(req, p, "compute"))
+    answers = clients.get().fanout(pods.required_bottom_pods(),
+                                   lambda p: proxy.call(req, p, "compute"))
     for _pod, resp in answers:
         if isinstance(resp, Exception):
             raise resp
@@ -40,7 +39,5 @@ def one(req: Request) -> webob.Response:
     for pod, resp in answers:
         if resp.status_code < 300:
             return proxy.answer(req, pod, "compute", resp)
-    if not answers:
-        raise errors.NotFound("No pod is registered.")
     pod, resp = answers[0]
     return proxy.answer(req, pod, "compute", resp)

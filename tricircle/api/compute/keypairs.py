@@ -12,11 +12,7 @@ SERVICE = "compute"
 
 
 def _bottom() -> list:
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
-    if not bottom:
-        raise errors.BadRequest("No pod is registered.")
-    return bottom
+    return pods.required_bottom_pods()
 
 
 def create(req: Request) -> webob.Response:

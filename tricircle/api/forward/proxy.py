@@ -13,7 +13,7 @@ from typing import Any
 import webob
 
 from tricircle.api.wsgi import Request
-from tricircle.core import clients, db, errors, pods
+from tricircle.core import clients, errors, pods
 from tricircle.core.db.models import Pod
 
 # Request headers a pod may need; everything else (tokens, hop-by-hop) is set anew.
@@ -80,10 +80,7 @@ def forward(req: Request, pod: Pod, service_type: str,
 def any_pod(req: Request, service_type: str) -> webob.Response:
     """Forward to the first pod that answers: for what every pod holds alike (flavors,
     volume types)."""
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
-    if not bottom:
-        raise errors.NotFound("No pod is registered.")
+    bottom = pods.required_bottom_pods()
     failure: errors.PodUnavailable | None = None
     for pod in bottom:
         try:

@@ -16,7 +16,7 @@ import webob
 
 from tricircle.api.forward import proxy, top_ids
 from tricircle.api.wsgi import Request
-from tricircle.core import clients, db, errors, pods, routing
+from tricircle.core import clients, errors, pods, routing
 from tricircle.core.db.models import Pod
 
 SERVICE = "volumev3"
@@ -25,11 +25,7 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 def _pods() -> list[Pod]:
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
-    if not bottom:
-        raise errors.NotFound("No pod is registered.")
-    return bottom
+    return pods.required_bottom_pods()
 
 
 def read(req: Request) -> webob.Response:
