@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tricircle.core import bottom, clients, db
+from tricircle.core import bottom, clients, db, errors
 from tricircle.core.context import RequestContext
 from tricircle.core.db.models import (
     IPAllocation,
@@ -20,6 +20,7 @@ from tricircle.core.db.models import (
     Pod,
     Port,
     Router,
+    Routing,
     SecurityGroup,
     Subnet,
 )
@@ -94,6 +95,40 @@ def follow(ctx: RequestContext | None, pod: Pod, resource_type: str, bottom_id: 
         clients.get().request(ctx, pod.pod_name, a.service_type, "PUT",
                               f"{a.path}/{bottom_id}", admin=True, json={a.key: diff})
     return bool(diff)
+
+
+MODELS: dict[str, type] = {"network": Network, "subnet": Subnet, "port": Port,
+                           "router": Router, "security_group": SecurityGroup}
+
+
+def follow_copies(ctx: RequestContext, rtype: str, top_id: str) -> None:
+    """Level-triggered: every copy of a top object gets the top's current attributes
+    where they differ (the sync_copy job; or at once, where an answer must show it)."""
+    with db.transaction() as s:
+        obj = s.get(MODELS[rtype], top_id)
+        if obj is None:
+            return  # deleted: delete_bottom removes its copies
+        want = followed(obj)
+        copies = list(s.execute(select(Pod, Routing.bottom_id)
+                                .join(Routing, Routing.pod_id == Pod.pod_id)
+                                .where(Routing.top_id == top_id,
+                                       Routing.resource_type == rtype)))
+
+    def one(copy: tuple[Pod, str | None]) -> None:
+        pod, bottom_id = copy
+        if bottom_id is None:  # being made from what may be the old state: try again later
+            raise errors.Conflict(f"The copy of {rtype} {top_id} in {pod.pod_name} is "
+                                  "still being made.")
+        wanted = dict(want)
+        if rtype == "port":
+            wanted["security_groups"] = ensure_groups(ctx, pod, top_id)
+        if follow(ctx, pod, rtype, bottom_id, wanted) is None:
+            # Retried, not trusted: a Neutron that has just started was seen to list
+            # nothing for a while. A copy really gone is the reconciler's to remake.
+            raise errors.Conflict(f"The copy of {rtype} {top_id} is not listed in "
+                                  f"{pod.pod_name}.")
+
+    clients.raise_first(clients.get().fanout(copies, one))
 
 
 def ensure_network(ctx: RequestContext | None, pod: Pod, net: Network) -> str:

@@ -3,6 +3,7 @@ table. A server's top id is its id in the pod."""
 from __future__ import annotations
 
 import json
+import logging
 import urllib.parse
 
 import webob
@@ -17,9 +18,10 @@ from tricircle.api.wsgi import Request, json_response
 from tricircle.compute import listing, server_ports
 from tricircle.core import clients, db, errors, pods, routing
 from tricircle.core.db.models import Network, Pod, Port
+from tricircle.network import bottom_copies, security_groups
 from tricircle.network import networks as networking
-from tricircle.network import security_groups
 
+LOG = logging.getLogger(__name__)
 AZ_FIELD = "OS-EXT-AZ:availability_zone"
 
 # Nova's sort keys whose values a server shows, and the field that shows them.
@@ -271,6 +273,13 @@ def _security_group_action(req: Request, verb: str, name: object) -> webob.Respo
             raise errors.NotFound(f"Security group {name} not associated with the "
                                   f"instance {server_id}")
         security_groups.sync_ports(s, changed)
+    # Nova shows a server's groups from its ports in the pod: the copies change now (the
+    # queued jobs stay the backstop if a pod does not answer).
+    for port_id in changed:
+        try:
+            bottom_copies.follow_copies(req.context, "port", port_id)
+        except errors.TricircleError:
+            LOG.warning("Port %s follows its groups later (job)", port_id, exc_info=True)
     return webob.Response(status=202)
 
 
