@@ -35,6 +35,8 @@ def write_config() -> None:
         # A pod that comes back is retried within seconds, not minutes.
         # A job of a killed tricircle-xjob is taken over within ~20 s, not minutes.
         "xjob": {"backoff_max": 5, "lease_seconds": 10},
+        # A pod's service seen down (or back) within ~5 s.
+        "health": {"interval": 2, "threshold": 2, "timeout": 3},
     })
 
 

@@ -208,6 +208,8 @@ def test_the_volume_summary_adds_up_the_pods(cloud: Callable, unique: str,
                                   metadata={"k": az}) for az in ("az1", "az2")]
     for volume in made:
         cleanup(lambda volume=volume: storage.delete_volume(volume.id))
+    for volume in made:  # a volume still being made cannot be deleted (400)
+        storage.wait_for_status(volume, "available", wait=60)
     after = summary()
     assert (after["total_count"], after["total_size"]) == (
         before["total_count"] + 2, before["total_size"] + 2)

@@ -9,6 +9,7 @@ from tb import layout, pod, procs
 
 from tests.testbed.test_compute import IMAGE
 from tests.testbed.test_l3 import wait_for
+from tests.testbed.test_reconcile import PODS_URL
 from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
 
 # Stops a pod's nova-api: runs alone, after the parallel part (bin/test).
@@ -48,3 +49,28 @@ def test_a_keypair_deleted_while_a_pod_is_down_goes_there_too(cloud: Callable,
         pod.wait_apis(pod2)
     wait_for("the job to delete the keypair in Pod2",
              lambda: cloud("pod2-demo").compute.find_keypair(unique) is None)
+
+
+def test_health_shows_a_pods_service_down_then_up_again(cloud: Callable) -> None:
+    """tricircle-xjob's probes ([health] on the testbed: every 2 s, 2 in a row): Pod2's
+    nova-api stopped is `down` on the admin API, with its error; restarted, `up`."""
+    admin = cloud("tricircle").session
+
+    def health(pod_name: str) -> dict:
+        listed = admin.get(PODS_URL).json()["pods"]
+        return next(p for p in listed if p["pod_name"] == pod_name)["health"]
+    wait_for("Pod2's compute up", lambda: health("Pod2").get("compute", {}).get(
+        "state") == "up", timeout=30)
+    pod2 = layout.Pod(2)
+    procs.stop("pod2-nova-api")
+    try:
+        down = wait_for("Pod2's compute down", lambda: (
+            h := health("Pod2")["compute"])["state"] == "down" and h, timeout=30)
+        assert down["last_error"] and down["last_change"] and down["last_checked"]
+        assert health("Pod2")["network"]["state"] == "up"  # per service
+        assert health("Pod1")["compute"]["state"] == "up"
+    finally:
+        pod.start(pod2)
+        pod.wait_apis(pod2)
+    wait_for("Pod2's compute up again", lambda: health("Pod2")["compute"]["state"] == "up",
+             timeout=30)

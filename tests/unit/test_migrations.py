@@ -17,6 +17,7 @@ from tricircle.core.db.models import Base
 TABLES = {"pods", "pod_bindings", "routings", "jobs", "list_cursors", "networks", "subnets",
           "ports", "ip_allocations", "routers", "bridges", "bridge_ports", "security_groups",
           "security_group_rules", "port_security_groups", "router_ports", "sync_status",
+          "pod_health",
           "alembic_version"}
 
 

@@ -1,6 +1,9 @@
 """Pure decision logic: microversion ranges, retry backoff."""
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from tricircle.core import errors, microversions
@@ -46,3 +49,28 @@ def test_a_copys_dhcp_options_are_removed_with_nulls_as_neutron_merges_them() ->
         {"opt_name": "ntp-server", "opt_value": "y", "ip_version": 4},
         {"opt_name": "domain-name", "ip_version": 4, "opt_value": None}]}
     assert bottom_copies.differences(have, have) == {}
+
+
+def test_a_stale_microversion_range_is_answered_while_it_refreshes() -> None:
+    """No caller waits on the pods once a range is known: a hung pod (a fetch that
+    blocks) stalls only the background refresh, and its result replaces the old one."""
+    cache = microversions.RangeCache(ttl=0.0)
+    first = ((2, 1), (2, 90))
+    assert cache.get(lambda: first) == first
+    release = threading.Event()
+    calls = []
+
+    def hung() -> tuple:
+        calls.append(1)
+        release.wait(5)
+        return ((2, 1), (2, 96))
+    started = time.monotonic()
+    for _ in range(5):
+        assert cache.get(hung) == first  # stale, answered at once
+    assert time.monotonic() - started < 1.0
+    assert len(calls) == 1  # one refresh at a time
+    release.set()
+    deadline = time.monotonic() + 5
+    while cache._value != ((2, 1), (2, 96)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cache._value == ((2, 1), (2, 96))  # the refresh's result replaced the old one

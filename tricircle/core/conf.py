@@ -129,6 +129,19 @@ l3_opts = [
                     "and pod)."),
 ]
 
+health_opts = [
+    cfg.FloatOpt("interval", default=10.0, min=0,
+                 help="Seconds between tricircle-xjob's probes of every pod's compute, "
+                      "volume and network endpoints (0: no probes)."),
+    cfg.IntOpt("threshold", default=3, min=1,
+               help="Probe results in a row that change a pod service's state (up, "
+                    "degraded, down): one odd result does not."),
+    cfg.FloatOpt("timeout", default=5.0, min=0.1,
+                 help="Seconds a probe waits for an answer before the pod counts as down."),
+    cfg.FloatOpt("slow_seconds", default=2.0, min=0.01,
+                 help="A probe answered slower than this counts as degraded."),
+]
+
 service_credentials_group = "service_credentials"
 
 
@@ -142,6 +155,7 @@ def register(conf: cfg.ConfigOpts = CONF) -> None:
     conf.register_opts(compute_opts, group="compute")
     conf.register_opts(network_opts, group="network")
     conf.register_opts(l3_opts, group="l3")
+    conf.register_opts(health_opts, group="health")
     # Tricircle's own account: provider (bridge) networks, cross-project listings.
     ks_loading.register_auth_conf_options(conf, service_credentials_group)
     ks_loading.register_session_conf_options(conf, service_credentials_group)
@@ -163,6 +177,7 @@ def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
         ("compute", compute_opts),
         ("network", network_opts),
         ("l3", l3_opts),
+        ("health", health_opts),
         (service_credentials_group, _service_credential_opts()),
     ]
 

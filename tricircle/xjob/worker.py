@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from oslo_config import cfg
 
-from tricircle.core import clients, db, errors, jobs, pods
+from tricircle.core import clients, db, errors, health, jobs, pods
 from tricircle.core.conf import CONF
 from tricircle.core.context import RequestContext, admin_context
 from tricircle.xjob import handlers
@@ -173,6 +173,17 @@ class Worker:
                 LOG.exception("Sweep failed")
 
 
+def health_loop(conf: cfg.ConfigOpts, stop: threading.Event) -> None:
+    """Probe the pods every [health] interval (tricircle/core/health.py)."""
+    while True:
+        try:
+            health.check_all()
+        except Exception:
+            LOG.exception("Health probes failed")
+        if stop.wait(conf.health.interval):
+            return
+
+
 def queue_per_pod(job_type: str, conf: cfg.ConfigOpts = CONF) -> None:
     """A periodic job per bottom pod (one waits at most: queued jobs are unique)."""
     extra = {"min_age": conf.xjob.audit_min_age} if job_type == "audit_pod" else {}
@@ -195,5 +206,8 @@ def serve(conf: cfg.ConfigOpts = CONF) -> threading.Event:
         w.stopping = stop
         threading.Thread(target=w.loop, name=f"xjob-{w.owner}", daemon=True).start()
     threading.Thread(target=workers[0].sweep_loop, name="xjob-sweep", daemon=True).start()
+    if conf.health.interval:
+        threading.Thread(target=health_loop, args=(conf, stop), name="xjob-health",
+                         daemon=True).start()
     LOG.info("tricircle-xjob: %d workers and one for periodic work", len(workers) - 1)
     return stop

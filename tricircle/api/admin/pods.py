@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tricircle.api import validation as v
 from tricircle.api.wsgi import Request, json_response
-from tricircle.core import clients, db, errors, jobs, pods
+from tricircle.core import clients, db, errors, health, jobs, pods
 from tricircle.core.db.models import Job, Pod, SyncStatus
 from tricircle.core.policies import authorize
 
@@ -29,16 +29,25 @@ def create(req: Request) -> dict:
         return {"pod": pods.pod_dict(pod)}
 
 
+def _with_health(items: list[dict]) -> list[dict]:
+    """A bottom pod shows its services' health (tricircle/core/health.py): an empty
+    object until the first probe."""
+    found = health.of_pods([p["pod_id"] for p in items])
+    return [{**p, "health": found[p["pod_id"]]} if p["az_name"] else p for p in items]
+
+
 def index(req: Request) -> dict:
     authorize(req.context, "admin_api:pods:list")
     with db.transaction() as s:
-        return {"pods": [pods.pod_dict(p) for p in s.scalars(select(Pod).order_by(Pod.id))]}
+        listed = [pods.pod_dict(p) for p in s.scalars(select(Pod).order_by(Pod.id))]
+    return {"pods": _with_health(listed)}
 
 
 def show(req: Request) -> dict:
     authorize(req.context, "admin_api:pods:show")
     with db.transaction() as s:
-        return {"pod": pods.pod_dict(pods.get_pod(s, req.urlvars["pod_id"]))}
+        pod = pods.pod_dict(pods.get_pod(s, req.urlvars["pod_id"]))
+    return {"pod": _with_health([pod])[0]}
 
 
 def delete(req: Request) -> webob.Response:

@@ -311,3 +311,18 @@ class SyncStatus(Base):
     failing: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[list] = mapped_column(JSON, default=list)
     checked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PodHealth(Base):
+    """A pod's service as the health probes found it (tricircle/core/health.py): `state`
+    changes only after `streak` results in a row agree on `candidate`."""
+    __tablename__ = "pod_health"
+
+    pod_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="unknown")
+    candidate: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    streak: Mapped[int] = mapped_column(Integer, default=0)
+    last_checked: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_change: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(255), nullable=True)
