@@ -57,13 +57,22 @@ def sim_pod(latency: float, items: list[dict]) -> ThreadingHTTPServer:
 
         def do_GET(self) -> None:
             time.sleep(latency)
+            path = urlparse(self.path).path
+            if not path.endswith("/detail"):  # a show: GET .../servers/{id}
+                found = [s for s in items if s["id"] == path.rsplit("/", 1)[-1]]
+                self.answer({"server": found[0]} if found else {"itemNotFound": {}},
+                            200 if found else 404)
+                return
             query = parse_qs(urlparse(self.path).query)
             limit = int(query.get("limit", ["1000"])[0])
             start = 0
             if "marker" in query:
                 start = [s["id"] for s in items].index(query["marker"][0]) + 1
-            body = json.dumps({"servers": items[start:start + limit]}).encode()
-            self.send_response(200)
+            self.answer({"servers": items[start:start + limit]}, 200)
+
+        def answer(self, doc: dict, status: int) -> None:
+            body = json.dumps(doc).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

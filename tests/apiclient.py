@@ -20,7 +20,8 @@ class Api:
 
     def __call__(self, method: str, path: str, body: object = None, *, as_: str = "admin",
                  raw: bytes | None = None, headers: dict | None = None,
-                 pod_down: bool = False) -> tuple[int, dict]:
+                 pod_down: bool = False, answer_headers: dict | None = None
+                 ) -> tuple[int, dict]:
         """(status, body); a 5xx fails the test unless `pod_down` (a 503 naming a pod)."""
         req = webob.Request.blank(path, method=method)
         if as_:
@@ -30,6 +31,8 @@ class Api:
             req.content_type = "application/json"
         req.headers.update(headers or {})
         resp = req.get_response(self.app)
+        if answer_headers is not None:
+            answer_headers.update(resp.headers)
         if pod_down and resp.status_code == 503:
             assert "unavailable" in resp.text, resp.text
         else:

@@ -78,6 +78,7 @@ class FakePod:
     def __init__(self, name: str, az: str, versions: dict[str, tuple] | None = None) -> None:
         self.name, self.az = name, az
         self.up = True
+        self.hung = False  # accepts calls, answers none: a list's deadline passes
         self.items: dict[str, dict[str, dict]] = {"server": {}, "volume": {}, "snapshot": {}}
         self.versions = versions or {"compute": ((2, 1), (2, 96)),
                                      "volumev3": ((3, 0), (3, 71))}
@@ -229,7 +230,9 @@ class FakePodClients:
         return self.root(region, service_type)
 
     def root(self, region: str, service_type: str) -> str:
-        return self.pod(region).root
+        if region not in self.pods:
+            raise errors.PodUnavailable(region, "no such region")
+        return self.pods[region].root  # the catalog knows it, up or down
 
     def forget_endpoints(self) -> None:
         pass
@@ -254,9 +257,14 @@ class FakePodClients:
                  path: str, **kwargs: Any) -> Any:
         return self.request(ctx, region, service_type, "GET", path, **kwargs).json()
 
-    def fanout(self, items: Iterable, call: Callable) -> list[tuple[Any, Any]]:
+    def fanout(self, items: Iterable, call: Callable,
+               deadline: float | None = None) -> list[tuple[Any, Any]]:
         out = []
         for item in items:
+            pod = self.pods.get(getattr(item, "pod_name", None) or "")
+            if deadline is not None and pod is not None and pod.hung:
+                out.append((item, TimeoutError()))  # as PodClients.fanout past deadline
+                continue
             try:
                 out.append((item, call(item)))
             except Exception as err:  # noqa: BLE001 - as PodClients.fanout: per item

@@ -14,7 +14,7 @@ from tests.apiclient import make_pods
 from tests.fakepods import FakePod
 from tricircle.core import db, routing
 from tricircle.core.conf import CONF
-from tricircle.core.db.models import Job, Routing
+from tricircle.core.db.models import Job, Pod, PodHealth, Routing
 
 COMPUTE = "/compute/v2.1"
 
@@ -167,6 +167,69 @@ def test_a_pod_down_fails_a_list_naming_it(api, pods, five: list[dict]) -> None:
     # A server of the pod that answers is still served.
     pod1_server = next(s for s in five if s["id"] in pods["Pod1"].items["server"])
     assert api("GET", f"{COMPUTE}/servers/{pod1_server['id']}", as_="demo")[0] == 200
+
+
+def mark_down(pod_name: str, service: str = "compute") -> None:
+    """As the health probes would (tricircle/core/health.py)."""
+    with db.transaction() as s:
+        pod = s.scalar(select(Pod).where(Pod.pod_name == pod_name))
+        s.merge(PodHealth(pod_id=pod.pod_id, service_type=service, state="down", streak=0))
+
+
+def test_a_pod_down_or_hung_degrades_lists_by_rule(api, pods, five: list[dict],
+                                                   monkeypatch) -> None:
+    """Nova's UNKNOWN records at 2.69; before, [api] degraded_lists: fail (503 naming the
+    pod) or partial (a header names it); a pod the probes found down is not even asked;
+    a hung one is left out at the deadline; a show at 2.69 is the UNKNOWN record."""
+    in_pod2 = {s["id"] for s in five if s["id"] in pods["Pod2"].items["server"]}
+    latest = {"OpenStack-API-Version": "compute 2.69"}
+    for how in ("down", "hung"):
+        if how == "down":
+            mark_down("Pod2")
+            pods["Pod2"].up = False  # and it would not answer either
+        else:
+            with db.transaction() as s:
+                s.execute(PodHealth.__table__.delete())
+            pods["Pod2"].up, pods["Pod2"].hung = True, True
+        status, body = api("GET", f"{COMPUTE}/servers/detail", as_="demo", headers=latest)
+        assert status == 200, body
+        unknown = [s for s in body["servers"] if s["status"] == "UNKNOWN"]
+        assert {s["id"] for s in unknown} == in_pod2, how
+        assert set(unknown[0]) == {"id", "status", "tenant_id", "created", "links"}
+        assert len(body["servers"]) == 5  # every server, in order
+        created = [s["created"] for s in body["servers"]]
+        assert created == sorted(created, reverse=True)
+        listed = api("GET", f"{COMPUTE}/servers", as_="demo", headers=latest)[1]["servers"]
+        assert {tuple(sorted(s)) for s in listed if s["id"] in in_pod2} == {
+            ("id", "links", "status")}
+        status, body = api("GET", f"{COMPUTE}/servers", as_="demo", pod_down=True)
+        assert status == 503 and "Pod2" in body["serviceUnavailable"]["message"]
+        monkeypatch.setattr(CONF.api, "degraded_lists", "partial")
+        seen: dict = {}
+        status, body = api("GET", f"{COMPUTE}/servers", as_="demo", answer_headers=seen)
+        assert status == 200 and seen["X-Tricircle-Missing-Pods"] == "Pod2"
+        assert {s["id"] for s in body["servers"]} == {s["id"] for s in five} - in_pod2
+        monkeypatch.setattr(CONF.api, "degraded_lists", "fail")
+        # A filtered list cannot say which of Pod2's servers match: by the setting.
+        status, _ = api("GET", f"{COMPUTE}/servers?name=page", as_="demo", headers=latest,
+                        pod_down=True)
+        assert status == 503
+    pods["Pod2"].hung = False
+    mark_down("Pod2")
+    one = next(iter(in_pod2))
+    status, body = api("GET", f"{COMPUTE}/servers/{one}", as_="demo", headers=latest)
+    assert status == 200 and body["server"]["status"] == "UNKNOWN"
+    assert body["server"]["OS-EXT-AZ:availability_zone"] == "az2"
+    status, body = api("GET", f"{COMPUTE}/servers/{one}", as_="demo", pod_down=True)
+    assert status == 503 and "Pod2" in body["serviceUnavailable"]["message"]
+    status, body = api("POST", f"{COMPUTE}/servers/{one}/action", {"reboot": {
+        "type": "SOFT"}}, as_="demo", headers=latest, pod_down=True)
+    assert status == 503 and "down" in body["serviceUnavailable"]["message"]
+    assert api("GET", f"{COMPUTE}/servers/{one}", as_="other", headers=latest)[0] == 404
+    # A marker of the pod that is down: a 503 naming it, never a 500.
+    status, body = api("GET", f"{COMPUTE}/servers?marker={one}", as_="demo", headers=latest,
+                       pod_down=True)
+    assert status == 503 and "Pod2" in body["serviceUnavailable"]["message"]
 
 
 def test_a_missing_routing_row_is_repaired_by_asking_the_pods(api, five: list[dict]) -> None:

@@ -18,7 +18,9 @@ import webob.dec
 from tricircle.core import errors
 from tricircle.core.context import RequestContext
 
-MAX_BODY = 1 << 20  # a request body larger than this is refused (413)
+MAX_BODY = 1 << 20
+# The pods a partial list left out ([api] degraded_lists = partial), for its header.
+MISSING_PODS = "tricircle.missing_pods"  # a request body larger than this is refused (413)
 
 
 class Request(webob.Request):
@@ -121,5 +123,8 @@ class Router:
                 raise errors.Unauthorized("The request you have made requires authentication.")
             req.environ["tricircle.urlvars"] = match.groupdict()
             result = handler(req)
-            return result if isinstance(result, webob.Response) else json_response(result)
+            resp = result if isinstance(result, webob.Response) else json_response(result)
+            if req.environ.get(MISSING_PODS):  # a partial list (lists.merged)
+                resp.headers["X-Tricircle-Missing-Pods"] = ",".join(req.environ[MISSING_PODS])
+            return resp
         raise errors.NotFound(f"The resource could not be found: {req.path_info}")

@@ -261,16 +261,24 @@ class PodClients:
             raise errors.PodUnavailable(region, f"{resp.status} {message}")
         raise _BY_STATUS.get(resp.status, errors.BadRequest)(message)
 
-    def fanout(self, items: Iterable[T], call: Callable[[T], Any]) -> list[tuple[T, Any]]:
+    def fanout(self, items: Iterable[T], call: Callable[[T], Any],
+               deadline: float | None = None) -> list[tuple[T, Any]]:
         """call(item) for every item in parallel (bounded pool); [(item, result or the
-        exception it raised)] in the order of `items`. Takes as long as the slowest."""
+        exception it raised)] in the order of `items`. Takes as long as the slowest, or
+        at most `deadline` seconds: an item not done by then gets TimeoutError (its call
+        finishes in the background, unwaited)."""
         items = list(items)
         if getattr(_in_pool, "yes", False):
             # Called from a pool thread (a fan-out inside a fan-out): threads of its own,
             # or outer calls waiting on inner ones queued behind them could fill the pool.
-            with ThreadPoolExecutor(max_workers=max(len(items), 1)) as inner:
-                return _gather(items, [inner.submit(_pooled, call, item) for item in items])
-        return _gather(items, [self.pool.submit(_pooled, call, item) for item in items])
+            inner = ThreadPoolExecutor(max_workers=max(len(items), 1))
+            try:
+                return _gather(items, [inner.submit(_pooled, call, item) for item in items],
+                               deadline)
+            finally:
+                inner.shutdown(wait=deadline is None)
+        return _gather(items, [self.pool.submit(_pooled, call, item) for item in items],
+                       deadline)
 
 
 def raise_first(results: list[tuple[Any, Any]]) -> None:
@@ -294,13 +302,16 @@ def _pooled(call: Callable[[T], Any], item: T) -> Any:
     return call(item)
 
 
-def _gather(items: list, futures: list) -> list[tuple[Any, Any]]:
+def _gather(items: list, futures: list, deadline: float | None = None
+            ) -> list[tuple[Any, Any]]:
+    until = None if deadline is None else time.monotonic() + deadline
     out = []
     for item, future in zip(items, futures, strict=True):
         try:
-            out.append((item, future.result()))
+            left = None if until is None else max(until - time.monotonic(), 0.0)
+            out.append((item, future.result(timeout=left)))
         except Exception as err:  # noqa: BLE001 - the caller decides per item
-            out.append((item, err))
+            out.append((item, err))  # a TimeoutError: not done by the deadline
     return out
 
 

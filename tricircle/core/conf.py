@@ -21,6 +21,12 @@ api_opts = [
     cfg.IntOpt("threads", default=16, min=1, help="Request threads of tricircle-api."),
     cfg.IntOpt("max_page_size", default=1000, min=1,
                help="Largest page a list answers, whatever `limit` asks."),
+    cfg.StrOpt("degraded_lists", default="fail", choices=["fail", "partial"],
+               help="A merged list while a pod is down or past [client] list_deadline "
+                    "(servers at compute microversion 2.69 and later show that pod's "
+                    "servers as UNKNOWN instead): `fail` answers 503 naming the pod; "
+                    "`partial` answers what the other pods gave, naming the missing "
+                    "pods in the X-Tricircle-Missing-Pods header."),
 ]
 
 database_opts = [
@@ -47,6 +53,10 @@ client_opts = [
     cfg.IntOpt("max_pods", default=256, min=1,
                help="Pods (endpoints) whose connections are kept open at once; beyond "
                     "this, connections are closed and reopened."),
+    cfg.FloatOpt("list_deadline", default=10.0, min=0.1,
+                 help="Seconds a merged list waits for each pod: a pod that has not "
+                      "answered by then is left out as a pod that is down is (see "
+                      "[api] degraded_lists)."),
     cfg.IntOpt("fanout_workers", default=64, min=1,
                help="Pods called at once by one fan-out (list merges, route updates)."),
 ]

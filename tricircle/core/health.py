@@ -112,7 +112,12 @@ def of_pods(pod_ids: list[str]) -> dict[str, dict[str, dict]]:
     return out
 
 
-def is_down(pod_id: str, service_type: str) -> bool:
+def down_pods(service_type: str) -> set[str]:
+    """The pods whose `service_type` the probes found down."""
     with db.transaction() as s:
-        row = s.get(PodHealth, (pod_id, service_type))
-        return row is not None and row.state == DOWN
+        return set(s.scalars(select(PodHealth.pod_id).where(
+            PodHealth.service_type == service_type, PodHealth.state == DOWN)))
+
+
+def is_down(pod_id: str, service_type: str) -> bool:
+    return pod_id in down_pods(service_type)

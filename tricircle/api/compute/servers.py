@@ -17,7 +17,7 @@ from tricircle.api.volume.volumes import VOLUMES
 from tricircle.api.wsgi import Request, json_response
 from tricircle.compute import listing, server_ports
 from tricircle.core import clients, db, errors, pods, routing
-from tricircle.core.db.models import Network, Pod, Port
+from tricircle.core.db.models import Network, Pod, Port, Routing
 from tricircle.network import bottom_copies, security_groups
 from tricircle.network import networks as networking
 
@@ -48,17 +48,52 @@ def _network_names(server: dict) -> None:
     server["addresses"] = {names.get(k) or k: v for k, v in addresses.items()}
 
 
+def _unknown(req: Request, row: Routing, pod: Pod | None = None) -> dict:
+    """Nova's record of a server in a cell that is down (2.69): what the routing table
+    knows. A show (`pod` given) adds the zone, and the user as UNKNOWN."""
+    links = [{"rel": "self", "href": f"{req.application_url}/v2.1/servers/{row.top_id}"},
+             {"rel": "bookmark", "href": f"{req.application_url}/servers/{row.top_id}"}]
+    item = {"id": row.top_id, "status": "UNKNOWN", "tenant_id": row.project_id,
+            "created": row.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links}
+    if pod is not None:
+        item.update({AZ_FIELD: pod.az_name, "user_id": "UNKNOWN"})
+    return item
+
+
+# Query parameters that say nothing of which servers: a list with any other (a filter)
+# cannot stand in for what it cannot see.
+_NOT_FILTERS = {"limit", "marker", "sort_key", "sort_dir", "all_tenants"}
+
+
+def _stand_ins(req: Request, missing: list[Pod]) -> list[tuple[str, dict]] | None:
+    """A merged list's records for the servers of pods that are missing: Nova's UNKNOWN
+    records from 2.69 (the routing table says which are there), unless filtered."""
+    if microversion.of(req) < (2, 69) or set(req.GET) - _NOT_FILTERS:
+        return None
+    query = select(Routing).where(Routing.resource_type == "server",
+                                  Routing.pod_id.in_([p.pod_id for p in missing]))
+    everyone = req.context.is_admin and req.GET.get("all_tenants") not in (
+        None, "0", "false", "False")
+    if not everyone:
+        query = query.where(Routing.project_id == req.context.project_id)
+    with db.transaction() as s:
+        return [(row.pod_id, _unknown(req, row)) for row in s.scalars(query)]
+
+
 SERVERS = Routed(
     resource_type="server", key="server",
     collection=lists.Collection("compute", "servers", RULES,
                                 lambda req: "/v2.1/servers/detail",
                                 lambda req, server_id: f"/v2.1/servers/{server_id}"),
     az_field=AZ_FIELD, owner_field="tenant_id",
-    not_found="Instance {id} could not be found.", translate_more=_network_names)
+    not_found="Instance {id} could not be found.", translate_more=_network_names,
+    stand_ins=_stand_ins)
 
 
 def index(req: Request) -> dict:
-    return SERVERS.list(req, summary=lambda s: {k: s[k] for k in ("id", "name", "links")})
+    return SERVERS.list(req, summary=lambda s: {k: s[k] for k in (
+        ("id", "status", "links") if s.get("status") == "UNKNOWN" and "name" not in s
+        else ("id", "name", "links"))})
 
 
 def detail(req: Request) -> dict:
@@ -226,7 +261,14 @@ def one(req: Request) -> webob.Response:
     if req.method == "GET" and rest.startswith("os-instance-actions") and \
             SERVERS.find_pod(req, req.urlvars["server_id"]) is None:
         return _actions_of_deleted(req)
-    resp = SERVERS.one(req, req.urlvars["server_id"])
+    try:
+        resp = SERVERS.one(req, req.urlvars["server_id"])
+    except errors.PodUnavailable:
+        # A show from 2.69: Nova's record of a server in a cell that is down.
+        found = routing.locate(req.urlvars["server_id"], "server")
+        if req.method != "GET" or rest or microversion.of(req) < (2, 69) or found is None:
+            raise
+        return json_response({"server": _unknown(req, found[1], found[0])})
     if req.method == "DELETE" and not req.urlvars.get("rest") and resp.status_code == 204:
         server_ports.release(req.urlvars["server_id"])
     return resp

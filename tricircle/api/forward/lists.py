@@ -5,12 +5,14 @@ after a page is kept in `list_cursors`, keyed by the page's last id (the marker 
 sends next) and a digest of the listing; a marker without a cursor (made by hand, or
 expired) is found by walking the other pods up to the marker's sort position.
 
-A pod that does not answer fails the whole list with 503 naming it: a page silently
-missing a pod's items would be wrong, and a later page could not be trusted either.
+A pod that is down or does not answer in time fails the list with 503 naming it by
+default: a page silently missing a pod's items would be wrong, and a later page could not
+be trusted either. What else it may do, see merged() and docs/health.md.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -21,9 +23,10 @@ from urllib.parse import urlencode
 from sqlalchemy import delete, select
 
 from tricircle.api import pagination
-from tricircle.api.wsgi import Request
+from tricircle.api.wsgi import MISSING_PODS, Request
 from tricircle.compute import listing
-from tricircle.core import clients, db, errors, pods
+from tricircle.core import clients, db, errors, health, pods
+from tricircle.core.conf import CONF
 from tricircle.core.db.models import ListCursor, Pod, utcnow
 
 CURSOR_TTL = dt.timedelta(hours=6)
@@ -102,6 +105,9 @@ class _Listing:
         owner = find_pod(marker)
         if owner is None:
             raise self.coll.marker_missing(f"marker [{marker}] not found")
+        if owner.pod_id not in {p.pod_id for p in bottom}:  # a pod that is down
+            raise errors.PodUnavailable(owner.pod_name, "it is down, and the page after "
+                                        "its marker cannot be known without it.")
         resp = clients.get().request(self.req.context, owner.pod_name,
                                      self.coll.service_type, "GET",
                                      self.coll.show_path(self.req, marker), from_root=True,
@@ -121,19 +127,53 @@ class _Listing:
             s.execute(delete(ListCursor).where(ListCursor.created_at < utcnow() - CURSOR_TTL))
 
 
+StandIns = Callable[[list[Pod]], list[tuple[str, dict]] | None]
+
+
 def merged(req: Request, coll: Collection, find_pod: Callable[[str], Pod | None],
-           translate: Callable[[dict, Pod], dict]) -> tuple[list[dict], list[dict]]:
-    """(items, links) of one merged page."""
+           translate: Callable[[dict, Pod], dict], stand_ins: StandIns | None = None
+           ) -> tuple[list[dict], list[dict]]:
+    """(items, links) of one merged page.
+
+    A pod that health marks down for this service is not asked; one that does not
+    answer within [client] list_deadline (or fails) is left out too. Then, on a first
+    page, `stand_ins(missing pods)` may give records in their place ((pod id, item):
+    Nova's UNKNOWN servers at 2.69); else [api] degraded_lists says: `fail` is a 503
+    naming the pod, `partial` the other pods' page with the missing pods named in the
+    X-Tricircle-Missing-Pods header."""
     lst = _Listing(req, coll)
     with db.transaction() as s:
         bottom = pods.bottom_pods(s)
     by_id = {p.pod_id: p for p in bottom}
+    down = health.down_pods(coll.service_type)
+    asked = [p for p in bottom if p.pod_id not in down]
     marker = req.GET.get("marker")
-    markers = lst.markers_after(marker, bottom, find_pod) if marker else {}
-    results = clients.get().fanout(bottom, lambda p: lst.fetch(p, lst.limit,
-                                                               markers.get(p.pod_id)))
-    _raise_first(results)
-    page = listing.merge({p.pod_id: items for p, items in results}, lst.keys, lst.limit)
+    markers = lst.markers_after(marker, asked, find_pod) if marker else {}
+    results = clients.get().fanout(asked, lambda p: lst.fetch(p, lst.limit,
+                                                              markers.get(p.pod_id)),
+                                   deadline=CONF.client.list_deadline)
+    missing = [p for p in bottom if p.pod_id in down]
+    missing += [p for p, r in results if isinstance(r, (errors.PodUnavailable, TimeoutError))]
+    _raise_first([(p, r) for p, r in results if p not in missing])
+    pages = {p.pod_id: items for p, items in results if p not in missing}
+    if missing:
+        extra = stand_ins(missing) if stand_ins is not None and not marker else None
+        if extra is not None:
+            cmp = functools.cmp_to_key(listing.comparator(lst.keys))
+            for pod in missing:
+                pages[pod.pod_id] = sorted((item for pid, item in extra
+                                            if pid == pod.pod_id), key=cmp)
+        elif CONF.api.degraded_lists == "partial":
+            req.environ[MISSING_PODS] = [p.pod_name for p in missing]
+        else:
+            pod = missing[0]
+            why = "it is down" if pod.pod_id in down else "it did not answer in time"
+            failed = dict(results).get(pod)
+            if isinstance(failed, errors.PodUnavailable):
+                why = failed.message
+            raise errors.PodUnavailable(pod.pod_name, f"{why} The list would be "
+                                        "incomplete; try again when the pod is back.")
+    page = listing.merge(pages, lst.keys, lst.limit)
     items = [translate(item, by_id[pod_id]) for pod_id, item in page]
     links = []
     if lst.limit and len(page) == lst.limit:
@@ -142,3 +182,4 @@ def merged(req: Request, coll: Collection, find_pod: Callable[[str], Pod | None]
         query = urlencode([*lst.filters, ("limit", lst.limit), ("marker", last)])
         links.append({"rel": "next", "href": f"{req.path_url}?{query}"})
     return items, links
+

@@ -12,7 +12,7 @@ import webob
 from tricircle.api.forward import lists, proxy, top_ids
 from tricircle.api.wsgi import Request
 from tricircle.compute import reaper
-from tricircle.core import clients, db, errors, pods, routing
+from tricircle.core import clients, db, errors, health, pods, routing
 from tricircle.core.conf import CONF
 from tricircle.core.db.models import Pod, utcnow
 
@@ -31,6 +31,8 @@ class Routed:
     translate_more: Callable[[dict], None] | None = None
     # Whether the API's lists carry a next link (`<key>_links`); Nova's proxies do not.
     next_links: bool = True
+    # Records standing in for a missing pod's objects in a list (lists.merged), if any.
+    stand_ins: Callable[[Request, list[Pod]], list[tuple[str, dict]] | None] | None = None
 
     @property
     def service_type(self) -> str:
@@ -91,8 +93,10 @@ class Routed:
                 if isinstance(link, dict) and isinstance(link.get("href"), str):
                     link["href"] = proxy.our_urls(link["href"], req, pod, self.service_type)
             return self.translate_item(item, pod)
-        items, links = lists.merged(req, self.collection, lambda i: self.find_pod(req, i),
-                                    translate)
+        stand_ins = self.stand_ins
+        items, links = lists.merged(
+            req, self.collection, lambda i: self.find_pod(req, i), translate,
+            stand_ins=None if stand_ins is None else lambda missing: stand_ins(req, missing))
         top_ids.translate(seen)  # one query per pod for the whole page
         body: dict = {self.collection.key: [summary(i) for i in items] if summary else items}
         if links and self.next_links:
@@ -158,8 +162,12 @@ class Routed:
             raise
 
     def one(self, req: Request, top_id: str) -> webob.Response:
-        """Anything on one object: forwarded to its pod."""
+        """Anything on one object: forwarded to its pod; 503 at once if the health probes
+        found that pod down (nothing is queued for later)."""
         pod = self.pod_of(req, top_id)
+        if health.is_down(pod.pod_id, self.service_type):
+            raise errors.PodUnavailable(pod.pod_name, "it is down (health probes); try "
+                                        "again when it is back.")
         resp = proxy.call(req, pod, self.service_type)
         if resp.status_code == 404 and req.method == "GET" and "rest" not in req.urlvars:
             routing.forget(top_id, pod.pod_id, self.resource_type)  # gone from the pod
