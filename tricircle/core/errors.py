@@ -75,7 +75,7 @@ class PodUnavailable(TricircleError):
     message = "A pod is unavailable."
 
     def __init__(self, pod_name: str, detail: str) -> None:
-        self.pod_name = pod_name
+        self.pod_name, self.detail = pod_name, detail
         super().__init__(f"Pod {pod_name} is unavailable: {detail}")
 
 

@@ -170,9 +170,9 @@ def merged(req: Request, coll: Collection, find_pod: Callable[[str], Pod | None]
             why = "it is down" if pod.pod_id in down else "it did not answer in time"
             failed = dict(results).get(pod)
             if isinstance(failed, errors.PodUnavailable):
-                why = failed.message
-            raise errors.PodUnavailable(pod.pod_name, f"{why} The list would be "
-                                        "incomplete; try again when the pod is back.")
+                why = failed.detail
+            raise errors.PodUnavailable(pod.pod_name, f"{why.rstrip('.')}. The list would "
+                                        "be incomplete; try again when the pod is back.")
     page = listing.merge(pages, lst.keys, lst.limit)
     items = [translate(item, by_id[pod_id]) for pod_id, item in page]
     links = []
