@@ -11,8 +11,9 @@ import webob
 from sqlalchemy import select
 
 from tests.apiclient import make_pods
-from tests.fakepods import FakePod
-from tricircle.core import db, routing
+from tests.fakepods import FakePod, FakePodClients
+from tricircle.core import clients, db, routing
+from tricircle.core import pods as pods_mod
 from tricircle.core.conf import CONF
 from tricircle.core.db.models import Job, Pod, PodHealth, Routing
 
@@ -230,6 +231,31 @@ def test_a_pod_down_or_hung_degrades_lists_by_rule(api, pods, five: list[dict],
     status, body = api("GET", f"{COMPUTE}/servers?marker={one}", as_="demo", headers=latest,
                        pod_down=True)
     assert status == 503 and "Pod2" in body["serviceUnavailable"]["message"]
+
+
+def test_new_objects_go_to_healthy_pods_of_their_zone(api, pods, monkeypatch) -> None:
+    """A project is bound only to a pod that is up; a project bound to a pod that is down
+    keeps it (503), unless [scheduler] rebind_when_down sends new objects elsewhere."""
+    pods["Pod3"] = FakePod("Pod3", "az1")
+    monkeypatch.setattr(clients, "_clients", FakePodClients(pods.values()))
+    make_pods(api)
+    assert api("POST", "/v1.0/pods", {"pod": {"pod_name": "Pod3", "az_name": "az1"}})[0] \
+        == 200
+    first = boot(api, "before", "az1")  # demo: bound to Pod1, the zone's first pod
+    assert first["id"] in pods["Pod1"].items["server"]
+    mark_down("Pod1")
+    pods["Pod1"].up = False
+    theirs = boot(api, "new-project", "az1", as_="other")  # bound now: the healthy one
+    assert theirs["id"] in pods["Pod3"].items["server"]
+    status, body = api("POST", f"{COMPUTE}/servers", {"server": {
+        "name": "x", "flavorRef": "1", "networks": "none", "availability_zone": "az1"}},
+        as_="demo", pod_down=True)
+    assert status == 503 and "Pod1" in body["serviceUnavailable"]["message"]
+    monkeypatch.setattr(CONF.scheduler, "rebind_when_down", True)
+    moved = boot(api, "meanwhile", "az1")
+    assert moved["id"] in pods["Pod3"].items["server"]
+    with db.transaction() as s:  # the binding is kept: Pod1 again once it is back
+        assert pods_mod.bound_pod(s, "demo-project", "az1").pod_name == "Pod1"
 
 
 def test_a_missing_routing_row_is_repaired_by_asking_the_pods(api, five: list[dict]) -> None:

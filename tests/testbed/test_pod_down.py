@@ -2,6 +2,9 @@
 what lives in the other pods still answers."""
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Callable
 
 import pytest
@@ -74,3 +77,52 @@ def test_health_shows_a_pods_service_down_then_up_again(cloud: Callable) -> None
         pod.wait_apis(pod2)
     wait_for("Pod2's compute up again", lambda: health("Pod2")["compute"]["state"] == "up",
              timeout=30)
+
+
+def test_lists_degrade_by_rule_while_a_pod_is_down_or_hung(flavor: str, cloud: Callable,
+                                                           unique: str,
+                                                           cleanup: Callable) -> None:
+    """Pod2's nova-api hung (SIGSTOP): a list at 2.69 answers within [client]
+    list_deadline (3 s on the testbed) + 10%, Pod2's servers as UNKNOWN; then stopped
+    (health: down): the same without waiting, 2.1 is the 503 of `fail`; back: full."""
+    servers = {az: openstack("tricircle-demo", "server", "create", "--flavor", flavor,
+                             "--image", IMAGE, "--availability-zone", az, "--no-network",
+                             "--wait", f"{unique}-{az}")["id"] for az in ("az1", "az2")}
+    for server_id in servers.values():
+        cleanup(lambda s=server_id: openstack_quiet("tricircle-demo", "server", "delete", s))
+    compute = cloud("tricircle-demo").compute
+
+    def listed(version: str) -> tuple[int, dict, float]:
+        started = time.monotonic()
+        resp = compute.get("/servers/detail", microversion=version)
+        return resp.status_code, resp.json(), time.monotonic() - started
+
+    def statuses(body: dict) -> dict:
+        return {s["id"]: s["status"] for s in body["servers"] if s["id"] in servers.values()}
+
+    nova = procs.read_pid("pod2-nova-api")
+    os.killpg(nova, signal.SIGSTOP)
+    try:
+        status, body, took = listed("2.69")
+        assert status == 200 and took <= 3 * 1.1, (status, took)
+        assert statuses(body) == {servers["az1"]: "ACTIVE", servers["az2"]: "UNKNOWN"}
+    finally:
+        os.killpg(nova, signal.SIGCONT)
+    pod2 = layout.Pod(2)
+    procs.stop("pod2-nova-api")
+    try:
+        wait_for("Pod2's compute down", lambda: next(
+            p for p in cloud("tricircle").session.get(PODS_URL).json()["pods"]
+            if p["pod_name"] == "Pod2")["health"]["compute"]["state"] == "down", timeout=30)
+        status, body, took = listed("2.69")
+        assert status == 200 and took < 2, (status, took)  # Pod2 is not even asked
+        assert statuses(body)[servers["az2"]] == "UNKNOWN"
+        shown = compute.get(f"/servers/{servers['az2']}", microversion="2.69").json()
+        assert shown["server"]["status"] == "UNKNOWN"
+        status, body, _ = listed("2.1")
+        assert status == 503 and "Pod2" in body["serviceUnavailable"]["message"]
+    finally:
+        pod.start(pod2)
+        pod.wait_apis(pod2)
+    wait_for("full lists again", lambda: listed("2.69")[0] == 200 and set(
+        statuses(listed("2.69")[1]).values()) == {"ACTIVE"}, timeout=60)

@@ -152,6 +152,13 @@ health_opts = [
                  help="A probe answered slower than this counts as degraded."),
 ]
 
+scheduler_opts = [
+    cfg.BoolOpt("rebind_when_down", default=False,
+                help="While a project's pod of an availability zone is down (health "
+                     "probes), make its new servers and volumes in another healthy pod "
+                     "of that zone (its existing objects stay where they are)."),
+]
+
 service_credentials_group = "service_credentials"
 
 
@@ -166,6 +173,7 @@ def register(conf: cfg.ConfigOpts = CONF) -> None:
     conf.register_opts(network_opts, group="network")
     conf.register_opts(l3_opts, group="l3")
     conf.register_opts(health_opts, group="health")
+    conf.register_opts(scheduler_opts, group="scheduler")
     # Tricircle's own account: provider (bridge) networks, cross-project listings.
     ks_loading.register_auth_conf_options(conf, service_credentials_group)
     ks_loading.register_session_conf_options(conf, service_credentials_group)
@@ -188,6 +196,7 @@ def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
         ("network", network_opts),
         ("l3", l3_opts),
         ("health", health_opts),
+        ("scheduler", scheduler_opts),
         (service_credentials_group, _service_credential_opts()),
     ]
 

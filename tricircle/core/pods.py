@@ -12,11 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tricircle.core import db, errors, jobs
+from tricircle.core.conf import CONF
 from tricircle.core.db.models import (
     Bridge,
     BridgePort,
     Pod,
     PodBinding,
+    PodHealth,
     Routing,
     SyncStatus,
     new_id,
@@ -157,15 +159,27 @@ def bound_pod(session: Session, project_id: str, az_name: str) -> Pod | None:
 
 
 def pod_for_project(session: Session, project_id: str, az_name: str) -> Pod:
-    """The project's pod in `az_name`, binding it to the first pod of the AZ if unbound."""
+    """The project's pod in `az_name`, binding it to the first healthy pod of the AZ if
+    unbound (tricircle/core/health.py: a pod with a service down is not chosen while
+    another is up). A bound pod that is down keeps its binding; with [scheduler]
+    rebind_when_down, new objects go to a healthy pod of the AZ meanwhile."""
     bound = bound_pod(session, project_id, az_name)
-    if bound is not None:
-        return bound
+    down = _down(session)
     candidates = bottom_pods(session, az_name)
+    healthy = [p for p in candidates if p.pod_id not in down]
+    if bound is not None:
+        if bound.pod_id in down and CONF.scheduler.rebind_when_down and healthy:
+            return healthy[0]
+        return bound
     if not candidates:
         raise errors.BadRequest(f"No pod serves availability zone {az_name}.")
     try:
         return get_pod(session, create_binding(session, project_id,
-                                                candidates[0].pod_id).pod_id)
+                                                (healthy or candidates)[0].pod_id).pod_id)
     except errors.Conflict:  # a concurrent request bound it first: use that binding
         return pod_for_project(session, project_id, az_name)
+
+
+def _down(session: Session) -> set[str]:
+    """Pods with a service the health probes found down."""
+    return set(session.scalars(select(PodHealth.pod_id).where(PodHealth.state == "down")))
