@@ -12,7 +12,7 @@ import webob.dec
 from tests.apiclient import Api
 from tests.fakepods import FakePod, FakePodClients
 from tricircle.api import deploy, versions
-from tricircle.core import clients, conf
+from tricircle.core import clients, conf, health
 
 # token -> (user, project, roles), as Keystone would answer for it.
 IDENTITIES = {
@@ -65,4 +65,5 @@ def api(configured: None, database: str, pods: dict[str, FakePod],
         monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     """The apps on a fresh SQLite database; callers "admin", "demo", "other", "reader"."""
     monkeypatch.setattr(versions, "_caches", {})  # ranges are per set of pods
+    monkeypatch.setattr(health, "_seen", {})  # so is what the probes found
     yield Api(deploy.all_apps(auth=fake_identity), {t: t for t in IDENTITIES})

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.apiclient import make_pods
 from tests.fakepods import FakePod, FakePodClients
-from tricircle.core import clients, db, routing
+from tricircle.core import clients, db, health, routing
 from tricircle.core import pods as pods_mod
 from tricircle.core.conf import CONF
 from tricircle.core.db.models import Job, Pod, PodHealth, Routing
@@ -175,6 +175,7 @@ def mark_down(pod_name: str, service: str = "compute") -> None:
     with db.transaction() as s:
         pod = s.scalar(select(Pod).where(Pod.pod_name == pod_name))
         s.merge(PodHealth(pod_id=pod.pod_id, service_type=service, state="down", streak=0))
+    health.forget()
 
 
 def test_a_pod_down_or_hung_degrades_lists_by_rule(api, pods, five: list[dict],
@@ -191,6 +192,7 @@ def test_a_pod_down_or_hung_degrades_lists_by_rule(api, pods, five: list[dict],
         else:
             with db.transaction() as s:
                 s.execute(PodHealth.__table__.delete())
+            health.forget()
             pods["Pod2"].up, pods["Pod2"].hung = True, True
         status, body = api("GET", f"{COMPUTE}/servers/detail", as_="demo", headers=latest)
         assert status == 200, body

@@ -7,6 +7,10 @@ from collections.abc import Callable
 import pytest
 import requests
 
+# Its tests share one module fixture of five servers named page-*: on one worker, or each
+# worker's five would show in the other's lists.
+pytestmark = pytest.mark.xdist_group("five_servers")
+
 COMPUTE = "http://127.0.0.1:19999/compute/v2.1"
 
 

@@ -14,6 +14,7 @@ from tests.testbed.test_compute import IMAGE
 from tests.testbed.test_l3 import wait_for
 from tests.testbed.test_reconcile import PODS_URL
 from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
+from tricircle.core import health
 
 # Stops a pod's nova-api: runs alone, after the parallel part (bin/test).
 pytestmark = pytest.mark.disruptive
@@ -114,6 +115,7 @@ def test_lists_degrade_by_rule_while_a_pod_is_down_or_hung(flavor: str, cloud: C
         wait_for("Pod2's compute down", lambda: next(
             p for p in cloud("tricircle").session.get(PODS_URL).json()["pods"]
             if p["pod_name"] == "Pod2")["health"]["compute"]["state"] == "down", timeout=30)
+        time.sleep(health.CACHE_SECONDS + 0.2)  # tricircle-api reads health every second
         status, body, took = listed("2.69")
         assert status == 200 and took < 2, (status, took)  # Pod2 is not even asked
         assert statuses(body)[servers["az2"]] == "UNKNOWN"
@@ -126,3 +128,30 @@ def test_lists_degrade_by_rule_while_a_pod_is_down_or_hung(flavor: str, cloud: C
         pod.wait_apis(pod2)
     wait_for("full lists again", lambda: listed("2.69")[0] == 200 and set(
         statuses(listed("2.69")[1]).values()) == {"ACTIVE"}, timeout=60)
+
+
+def test_volume_lists_degrade_by_rule_while_a_pods_cinder_is_down(
+        cloud: Callable, unique: str, cleanup: Callable) -> None:
+    """Cinder has no UNKNOWN records: with Pod2's cinder-api down (health: down), a volume
+    list is the 503 of `fail` at once, naming Pod2; Pod1's volumes still answer."""
+    storage = cloud("tricircle-demo").block_storage
+    mine = storage.create_volume(size=1, name=unique, availability_zone="az1")
+    cleanup(lambda: storage.delete_volume(mine.id, ignore_missing=True))
+    storage.wait_for_status(mine, "available", wait=60)
+    pod2 = layout.Pod(2)
+    procs.stop("pod2-cinder-api")
+    try:
+        wait_for("Pod2's volume service down", lambda: next(
+            p for p in cloud("tricircle").session.get(PODS_URL).json()["pods"]
+            if p["pod_name"] == "Pod2")["health"]["volumev3"]["state"] == "down", timeout=30)
+        time.sleep(health.CACHE_SECONDS + 0.2)  # tricircle-api reads health every second
+        started = time.monotonic()
+        resp = storage.get("/volumes/detail")
+        assert resp.status_code == 503 and "Pod2" in resp.text, resp.text
+        assert time.monotonic() - started < 2  # not asked: no wait for it
+        assert storage.get(f"/volumes/{mine.id}").json()["volume"]["id"] == mine.id
+    finally:
+        pod.start(pod2)
+        pod.wait_apis(pod2)
+    wait_for("volume lists again", lambda: storage.get("/volumes/detail").status_code == 200,
+             timeout=60)

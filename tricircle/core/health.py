@@ -112,11 +112,27 @@ def of_pods(pod_ids: list[str]) -> dict[str, dict[str, dict]]:
     return out
 
 
+# service type -> (when read, pods down): the API reads health on every call on an object
+# and every list; the probes change it every [health] interval at most.
+_seen: dict[str, tuple[float, set[str]]] = {}
+CACHE_SECONDS = 1.0
+
+
 def down_pods(service_type: str) -> set[str]:
-    """The pods whose `service_type` the probes found down."""
+    """The pods whose `service_type` the probes found down (read at most every second)."""
+    at, down = _seen.get(service_type, (0.0, set()))
+    if time.monotonic() - at < CACHE_SECONDS:
+        return down
     with db.transaction() as s:
-        return set(s.scalars(select(PodHealth.pod_id).where(
+        down = set(s.scalars(select(PodHealth.pod_id).where(
             PodHealth.service_type == service_type, PodHealth.state == DOWN)))
+    _seen[service_type] = (time.monotonic(), down)
+    return down
+
+
+def forget() -> None:
+    """Read health afresh next time (tests that change it)."""
+    _seen.clear()
 
 
 def is_down(pod_id: str, service_type: str) -> bool:
