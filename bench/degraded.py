@@ -14,19 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import statistics
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import requests
 import webob
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from list_fanout import SimClients, make_servers, sim_pod
+from list_fanout import SimClients, make_servers, median_ms, sim_pod
 
 from tricircle.api.compute import servers
 from tricircle.api.wsgi import Request
@@ -53,16 +50,6 @@ def request(path: str, **urlvars: str) -> Request:
     environ["tricircle.microversion"] = (2, 69)
     environ["tricircle.urlvars"] = urlvars
     return Request(environ)
-
-
-def median_ms(fn: Callable[[], object], rounds: int) -> float:
-    fn()  # warm up connections
-    times = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:

@@ -105,6 +105,16 @@ class SimClients(clients.PodClients):
         return self.urls[region] + "/v2.1"
 
 
+def median_ms(fn: Callable[[], object], rounds: int) -> float:
+    fn()  # warm up connections
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
 def run(n_pods: int, latency: float, rounds: int, limit: int) -> dict:
     queue: multiprocessing.Queue = multiprocessing.Queue()
     sims = multiprocessing.Process(target=serve_pods, args=(n_pods, latency, queue),
@@ -130,16 +140,7 @@ def run(n_pods: int, latency: float, rounds: int, limit: int) -> dict:
     def one_pod() -> None:
         direct.get(f"{slowest}/v2.1/servers/detail", params={"limit": limit}).json()
 
-    def median_ms(fn: Callable[[], None]) -> float:
-        fn()  # warm up connections
-        times = []
-        for _ in range(rounds):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return statistics.median(times) * 1000
-
-    tricircle_ms, slowest_ms = median_ms(merged), median_ms(one_pod)
+    tricircle_ms, slowest_ms = median_ms(merged, rounds), median_ms(one_pod, rounds)
     sims.terminate()
     return {"pods": n_pods, "tricircle_ms": round(tricircle_ms, 1),
             "slowest_pod_ms": round(slowest_ms, 1), "ratio": round(tricircle_ms / slowest_ms, 2)}

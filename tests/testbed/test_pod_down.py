@@ -80,6 +80,15 @@ def test_health_shows_a_pods_service_down_then_up_again(cloud: Callable) -> None
              timeout=30)
 
 
+def pod2_seen_down(cloud: Callable, service: str) -> None:
+    """Until the probes found Pod2's `service` down, and tricircle-api has read it (it
+    reads health at most every second)."""
+    wait_for(f"Pod2's {service} down", lambda: next(
+        p for p in cloud("tricircle").session.get(PODS_URL).json()["pods"]
+        if p["pod_name"] == "Pod2")["health"][service]["state"] == "down", timeout=30)
+    time.sleep(health.CACHE_SECONDS + 0.2)
+
+
 def test_lists_degrade_by_rule_while_a_pod_is_down_or_hung(flavor: str, cloud: Callable,
                                                            unique: str,
                                                            cleanup: Callable) -> None:
@@ -112,10 +121,7 @@ def test_lists_degrade_by_rule_while_a_pod_is_down_or_hung(flavor: str, cloud: C
     pod2 = layout.Pod(2)
     procs.stop("pod2-nova-api")
     try:
-        wait_for("Pod2's compute down", lambda: next(
-            p for p in cloud("tricircle").session.get(PODS_URL).json()["pods"]
-            if p["pod_name"] == "Pod2")["health"]["compute"]["state"] == "down", timeout=30)
-        time.sleep(health.CACHE_SECONDS + 0.2)  # tricircle-api reads health every second
+        pod2_seen_down(cloud, "compute")
         status, body, took = listed("2.69")
         assert status == 200 and took < 2, (status, took)  # Pod2 is not even asked
         assert statuses(body)[servers["az2"]] == "UNKNOWN"
@@ -141,10 +147,7 @@ def test_volume_lists_degrade_by_rule_while_a_pods_cinder_is_down(
     pod2 = layout.Pod(2)
     procs.stop("pod2-cinder-api")
     try:
-        wait_for("Pod2's volume service down", lambda: next(
-            p for p in cloud("tricircle").session.get(PODS_URL).json()["pods"]
-            if p["pod_name"] == "Pod2")["health"]["volumev3"]["state"] == "down", timeout=30)
-        time.sleep(health.CACHE_SECONDS + 0.2)  # tricircle-api reads health every second
+        pod2_seen_down(cloud, "volumev3")
         started = time.monotonic()
         resp = storage.get("/volumes/detail")
         assert resp.status_code == 503 and "Pod2" in resp.text, resp.text
