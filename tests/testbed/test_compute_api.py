@@ -52,6 +52,10 @@ def five_servers(cloud: Callable, flavor: str) -> list:
     yield [top.compute.wait_for_server(s) for s in made]
     for s in made:
         top.compute.delete_server(s, ignore_missing=True)
+    # Gone before a next instance of this fixture (pytest makes one again when the
+    # worker ran another module's tests in between) lists its own five.
+    for s in made:
+        top.compute.wait_for_delete(s, wait=120)
 
 
 def _ids(resp: requests.Response) -> list[str]:
