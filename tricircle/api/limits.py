@@ -24,12 +24,6 @@ def summed(req: Request, service_type: str) -> dict:
     return quotas.total([r.json() for _, r in results])
 
 
-def _fail_on_any(results: list) -> None:
-    for _pod, r in results:
-        if isinstance(r, Exception):
-            raise r
-
-
 def set_quotas(req: Request, service_type: str) -> Any:
     """PUT os-quota-sets/{project}: each pod takes its share (quotas.shares), the first
     pod before the others so that a value it refuses changes nothing; the answer is the
@@ -39,7 +33,7 @@ def set_quotas(req: Request, service_type: str) -> Any:
         first = proxy.call(req, bottom[0], service_type)
         if first.status_code >= 300:
             return proxy.answer(req, bottom[0], service_type, first)
-        _fail_on_any(clients.get().fanout(bottom[1:], lambda p: proxy.call(
+        clients.raise_first(clients.get().fanout(bottom[1:], lambda p: proxy.call(
             req, p, service_type, expect_errors=False)))
         return proxy.answer(req, bottom[0], service_type, first)
     wanted = req.json_body("quota_set")
@@ -56,7 +50,7 @@ def set_quotas(req: Request, service_type: str) -> Any:
     if first.status_code >= 300:
         return proxy.answer(req, bottom[0], service_type, first)
     results = clients.get().fanout(bottom[1:], put)
-    _fail_on_any(results)
+    clients.raise_first(results)
     return quotas.total([first.json(), *(r.json() for _, r in results)])
 
 

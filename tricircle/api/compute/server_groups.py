@@ -10,7 +10,7 @@ from tricircle.api.forward import lists, proxy, top_ids
 from tricircle.api.forward.routed import Routed
 from tricircle.api.wsgi import Request
 from tricircle.compute import listing
-from tricircle.core import clients, db, errors, pods
+from tricircle.core import db, errors, pods
 from tricircle.core.conf import CONF
 from tricircle.core.db.models import Pod
 
@@ -38,15 +38,10 @@ def index(req: Request) -> dict:
         return int(value)
     limit, offset = number("limit"), number("offset") or 0
     params = [(k, v) for k, v in req.GET.items() if k not in ("limit", "offset")]
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
-    answers = clients.get().fanout(bottom, lambda p: proxy.call(
-        req, p, "compute", params=params, expect_errors=False))
-    groups: list[tuple[dict, Pod]] = []
-    for pod, resp in answers:
-        if isinstance(resp, Exception):
-            raise resp
-        groups += [(g, pod) for g in resp.json()["server_groups"]]
+    groups: list[tuple[dict, Pod]] = [
+        (g, pod) for pod, resp in proxy.every_pod(req, "compute", params=params,
+                                                  expect_errors=False)
+        for g in resp.json()["server_groups"]]
     top_ids.translate(groups)
     shown = [g for g, _ in groups][offset:]
     return {"server_groups": shown if limit is None else shown[:limit]}

@@ -14,7 +14,7 @@ from tricircle.api.forward.routed import Routed
 from tricircle.api.volume import volumes
 from tricircle.api.wsgi import Request
 from tricircle.compute import listing
-from tricircle.core import clients, db, errors, pods, routing
+from tricircle.core import errors, routing
 from tricircle.core.db.models import Pod
 
 
@@ -51,14 +51,8 @@ def _listed(req: Request, summary: Callable[[dict], dict] | None = None) -> dict
     Before, it takes every query parameter as a filter: each pod's answer, side by side."""
     if microversion.of(req) >= (3, 59):
         return TRANSFERS.list(req, summary=summary)
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
-    answers = clients.get().fanout(bottom, lambda p: proxy.call(
-        req, p, "volumev3", expect_errors=False))
     found: list[tuple[dict, Pod]] = []
-    for pod, resp in answers:
-        if isinstance(resp, Exception):
-            raise resp
+    for pod, resp in proxy.every_pod(req, "volumev3", expect_errors=False):
         ours = json.loads(proxy.our_urls(resp.text, req, pod, "volumev3"))  # links
         found += [(TRANSFERS.translate_item(item, pod), pod) for item in ours["transfers"]]
     top_ids.translate(found)

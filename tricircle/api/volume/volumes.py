@@ -10,7 +10,7 @@ from tricircle.api.forward.routed import Routed
 from tricircle.api.volume import types
 from tricircle.api.wsgi import Request
 from tricircle.compute import listing
-from tricircle.core import clients, db, errors, pods
+from tricircle.core import errors
 
 RULES = listing.SortRules(fields={
     "created_at": "created_at", "updated_at": "updated_at", "name": "name",
@@ -50,14 +50,9 @@ def create(req: Request) -> webob.Response:
 def summary(req: Request) -> dict:
     """GET volumes/summary (3.12): the pods' counts and sizes added up, their metadata
     values (3.36) merged."""
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
-    answers = clients.get().fanout(bottom, lambda p: proxy.call(
-        req, p, "volumev3", expect_errors=False))  # a pod's refusal (a microversion) is ours
     count, size, metadata = 0, 0, {}
-    for _pod, resp in answers:
-        if isinstance(resp, Exception):
-            raise resp
+    # A pod's refusal (a microversion) is ours.
+    for _pod, resp in proxy.every_pod(req, "volumev3", expect_errors=False):
         part = resp.json()["volume-summary"]
         count += part["total_count"]
         size += part["total_size"]
