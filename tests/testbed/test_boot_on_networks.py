@@ -126,6 +126,9 @@ def test_boot_several_servers_on_a_network(flavor: str, cloud: Callable, unique:
         assert err.status_code == 400 and words in err.json()["badRequest"]["message"]
     err = compute.post("/servers", json={"server": {**boot, "min_count": 3, "max_count": 2}})
     assert err.status_code == 400 and "min_count must be <= max_count" in err.text
+    for bad in ({"min_count": "two"}, {"max_count": 0}, {"return_reservation_id": "maybe"}):
+        err = compute.post("/servers", json={"server": {**boot, **bad}})
+        assert err.status_code == 400 and "badRequest" in err.json(), (bad, err.text)
     assert len(servers()) == 4
 
     delete_all()
