@@ -2,14 +2,18 @@
 of real Nova answers, a create the pod did not answer (the rules alone: tests/api)."""
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
 import requests
 
-# Its tests share one module fixture of five servers named page-*: on one worker, or each
+# Its tests share one module fixture of five servers named PAGE*: on one worker, or each
 # worker's five would show in the other's lists.
 pytestmark = pytest.mark.xdist_group("five_servers")
+# Their names' prefix, this process's own: no other run's or worker's server matches it
+# (Nova's name filter is a regular expression matched anywhere in the name).
+PAGE = f"page{uuid.uuid4().hex[:8]}-"
 
 COMPUTE = "http://127.0.0.1:19999/compute/v2.1"
 
@@ -45,7 +49,7 @@ def five_servers(cloud: Callable, flavor: str) -> list:
     top = cloud("tricircle-demo")
     image = next(top.image.images(name="tiny-raw"))
     flavor_id = top.compute.find_flavor(flavor).id
-    made = [top.compute.create_server(name=f"page-{i}", flavor_id=flavor_id,
+    made = [top.compute.create_server(name=f"{PAGE}{i}", flavor_id=flavor_id,
                                       image_id=image.id, networks="none",
                                       availability_zone="az1" if i % 2 else "az2")
             for i in range(5)]
@@ -67,7 +71,7 @@ def _ids(resp: requests.Response) -> list[str]:
                                   "&sort_key=created_at&sort_dir=asc"])
 def test_pages_across_pods_equal_one_sorted_list(five_servers: list, demo: dict,
                                                  sort: str) -> None:
-    query = f"name=page-{sort}"
+    query = f"name={PAGE}{sort}"
     everything = _ids(requests.get(f"{COMPUTE}/servers/detail?{query}", headers=demo))
     assert sorted(everything) == sorted(s.id for s in five_servers)
     if "display_name" in sort:
@@ -92,9 +96,9 @@ def test_pages_across_pods_equal_one_sorted_list(five_servers: list, demo: dict,
 def test_admins_list_every_project_members_only_theirs(five_servers: list, cloud: Callable,
                                                        demo: dict) -> None:
     admin = {"X-Auth-Token": cloud("tricircle").session.get_token()}
-    mine = set(_ids(requests.get(f"{COMPUTE}/servers?name=page-", headers=admin)))
+    mine = set(_ids(requests.get(f"{COMPUTE}/servers?name={PAGE}", headers=admin)))
     assert not mine & {s.id for s in five_servers}
-    everyone = set(_ids(requests.get(f"{COMPUTE}/servers?name=page-&all_tenants=1",
+    everyone = set(_ids(requests.get(f"{COMPUTE}/servers?name={PAGE}&all_tenants=1",
                                      headers=admin)))
     assert {s.id for s in five_servers} <= everyone
     refused = requests.get(f"{COMPUTE}/servers?all_tenants=1", headers=demo)
