@@ -12,9 +12,11 @@ from tricircle.core import clients, conf, db
 from tricircle.core.db import migration
 from tricircle.core.db.models import Job, Pod, Routing, utcnow
 
-# The catalog entries RegionOne needs: service type -> path under tricircle-api.
+# The catalog entries RegionOne needs: service type -> path under tricircle-api. The admin
+# API's own (`tricircle`) is how `openstack tricircle ...` finds it.
 ENDPOINTS = {"compute": "/compute/v2.1", "volumev3": "/volume/v3/$(project_id)s",
-             "block-storage": "/volume/v3/$(project_id)s", "network": "/networking"}
+             "block-storage": "/volume/v3/$(project_id)s", "network": "/networking",
+             "tricircle": "/v1.0"}
 
 
 def db_sync(args: argparse.Namespace) -> int:
