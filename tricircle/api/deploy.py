@@ -5,7 +5,8 @@
 keystonemiddleware runs with delay_auth_decision so that version documents answer without
 a token; every other route refuses an unconfirmed identity with 401 (api/wsgi.py).
 Each API has its own factory, so an operator can serve them apart under any WSGI server;
-`all_apps` serves them together under path prefixes, as tricircle-api does.
+`all_apps` serves them together under path prefixes, as tricircle-api does, with
+/healthcheck and /metrics.
 """
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from oslo_config import cfg
 from oslo_middleware import request_id
 
 from tricircle.api import admin, compute, faults, network, volume
+from tricircle.api.measured import Measured
 from tricircle.api.microversion import Microversion
 from tricircle.api.wsgi import Request, Router
-from tricircle.core import policies
+from tricircle.core import metrics, policies, selfcheck
 from tricircle.core.conf import CONF
 from tricircle.core.context import RequestContext
 
@@ -54,24 +56,25 @@ class ComputeRequestId(request_id.RequestId):
     compat_headers = ["x-compute-request-id"]
 
 
-def pipeline(router: Router, shape: faults.Shape, conf: cfg.ConfigOpts = CONF, *,
+def pipeline(api: str, router: Router, shape: faults.Shape, conf: cfg.ConfigOpts = CONF, *,
              versioned: Middleware | None = None, auth: Middleware | None = None,
              request_ids: type[request_id.RequestId] = request_id.RequestId) -> Callable:
     """`auth` sets keystonemiddleware's identity headers (X-Identity-Status, X-Roles...):
-    keystonemiddleware itself unless a test gives a stand-in."""
+    keystonemiddleware itself unless a test gives a stand-in. Every request of `api` is
+    counted and timed (refused ones too)."""
     app = faults.FaultWrapper(ContextMiddleware(router), shape)
     if versioned is not None:
         app = versioned(app)
     app = (auth or keystone_auth(conf))(app)
-    return request_ids(app)
+    return request_ids(Measured(app, api))
 
 
 def admin_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
-    return pipeline(admin.router(), faults.nova_body, conf, auth=auth)
+    return pipeline("admin", admin.router(), faults.nova_body, conf, auth=auth)
 
 
 def compute_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
-    return pipeline(compute.router(), faults.nova_body, conf, auth=auth,
+    return pipeline("compute", compute.router(), faults.nova_body, conf, auth=auth,
                     request_ids=ComputeRequestId, versioned=lambda app: Microversion(
                         app, service="compute", service_type="compute",
                         base=compute.versions.BASE, shape=faults.nova_body,
@@ -80,7 +83,7 @@ def compute_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> 
 
 
 def volume_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
-    return pipeline(volume.router(), faults.nova_body, conf, auth=auth,
+    return pipeline("volume", volume.router(), faults.nova_body, conf, auth=auth,
                     versioned=lambda app: Microversion(
                         app, service="volume", service_type="volumev3", base=volume.BASE,
                         legacy_header=None, shape=faults.nova_body,
@@ -88,7 +91,7 @@ def volume_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> C
 
 
 def network_app(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
-    return pipeline(network.router(), faults.neutron_body, conf, auth=auth)
+    return pipeline("network", network.router(), faults.neutron_body, conf, auth=auth)
 
 
 class PrefixDispatch:
@@ -110,7 +113,11 @@ class PrefixDispatch:
 
 
 def all_apps(conf: cfg.ConfigOpts = CONF, auth: Middleware | None = None) -> Callable:
+    """Every API, plus /healthcheck (load balancers: no token; oslo.middleware's) and
+    /metrics (Prometheus: no token, `[metrics] allowed_source_ranges` only)."""
     return PrefixDispatch({PREFIXES["compute"]: compute_app(conf, auth),
                            PREFIXES["volume"]: volume_app(conf, auth),
-                           PREFIXES["network"]: network_app(conf, auth)},
+                           PREFIXES["network"]: network_app(conf, auth),
+                           "/healthcheck": selfcheck.app(["tricircle_database"]),
+                           "/metrics": metrics.app()},
                           admin_app(conf, auth))

@@ -18,9 +18,10 @@ import webob.dec
 from tricircle.core import errors
 from tricircle.core.context import RequestContext
 
-MAX_BODY = 1 << 20
+MAX_BODY = 1 << 20  # a request body larger than this is refused (413)
 # The pods a partial list left out ([api] degraded_lists = partial), for its header.
-MISSING_PODS = "tricircle.missing_pods"  # a request body larger than this is refused (413)
+MISSING_PODS = "tricircle.missing_pods"
+ROUTE = "tricircle.route"  # the route template a request matched (metrics)
 
 
 class Request(webob.Request):
@@ -68,6 +69,7 @@ Handler = Callable[[Request], Any]
 
 class Route:
     def __init__(self, template: str, methods: dict[str, Handler], public: bool) -> None:
+        self.template = template
         # {name} matches one path segment, {name:path} the rest of the path.
         pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/") or "/")
         pattern = re.sub(r"\{(\w+):path\}", r"(?P<\1>.+)", pattern)
@@ -122,6 +124,7 @@ class Router:
             if not route.public and req.environ.get("HTTP_X_IDENTITY_STATUS") != "Confirmed":
                 raise errors.Unauthorized("The request you have made requires authentication.")
             req.environ["tricircle.urlvars"] = match.groupdict()
+            req.environ[ROUTE] = route.template  # the metrics' label (api/measured.py)
             result = handler(req)
             resp = result if isinstance(result, webob.Response) else json_response(result)
             if req.environ.get(MISSING_PODS):  # a partial list (lists.merged)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from gunicorn.app.base import BaseApplication
 
 from tricircle.api import deploy
-from tricircle.core import conf
+from tricircle.core import conf, metrics
 
 
 class _Server(BaseApplication):
@@ -25,6 +25,7 @@ class _Server(BaseApplication):
 
 def main(argv: list[str] | None = None) -> int:
     cfg = conf.setup(sys.argv[1:] if argv is None else argv)
+    metrics.prepare("api")  # gunicorn's workers count into one directory
     options = {
         "bind": f"{cfg.api.bind_host}:{cfg.api.bind_port}",
         # One process, many threads: the pods do the work, we wait on them.

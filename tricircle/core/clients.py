@@ -23,7 +23,7 @@ from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 
-from tricircle.core import errors
+from tricircle.core import errors, metrics
 from tricircle.core.conf import CONF, service_credentials_group
 from tricircle.core.context import RequestContext
 
@@ -185,6 +185,9 @@ class PodClients:
         once = method.upper() in ("POST", "PATCH")
         kwargs.setdefault("connect_retries", 0 if once else self.conf.client.connect_retries)
         request_id = ctx.global_request_id if ctx else None
+        if ctx is not None:
+            ctx.pods_called.add(region)
+        started = time.monotonic()
         for attempt in (1, 2):
             base = self.root if from_root else self.endpoint
             url = base(region, service_type) + path
@@ -196,9 +199,12 @@ class PodClients:
             except (ks_exc.ConnectFailure, ks_exc.DiscoveryFailure) as err:
                 self.forget_endpoints()  # the pod's endpoint may have moved
                 if attempt == 2 or once:
+                    metrics.pod_call(region, service_type, "error", started)
                     raise errors.PodUnavailable(region, str(err)) from err
             except ks_exc.ClientException as err:  # timeouts and other transport failures
+                metrics.pod_call(region, service_type, "error", started)
                 raise errors.PodUnavailable(region, str(err)) from err
+        metrics.pod_call(region, service_type, resp.status_code, started)
         LOG.debug("%s %s %s: %s in %.3f s", region, method, path, resp.status_code,
                   resp.elapsed.total_seconds())
         return checked(region, resp, expect)
@@ -232,6 +238,9 @@ class PodClients:
             sent["X-OpenStack-Request-ID"] = ctx.global_request_id
         target = url.path + (f"?{url.query}&" if url.query else "?") + urlencode(params or [])
         host, port = url.hostname or "", url.port or 80
+        if ctx is not None:
+            ctx.pods_called.add(region)
+        started = time.monotonic()
         for _attempt in (1, 2):
             conn, new = self.connections.take(host, port)
             try:
@@ -246,6 +255,7 @@ class PodClients:
                     self.connections.drop(host, port)
                     continue
                 self.forget_endpoints()
+                metrics.pod_call(region, service_type, "error", started)
                 raise errors.PodUnavailable(region, f"GET {path}: {err}") from err
             if resp.will_close:
                 conn.close()
@@ -254,6 +264,7 @@ class PodClients:
             break
         if resp.status == 401:  # the token expired: let keystoneauth renew it
             return slow()
+        metrics.pod_call(region, service_type, resp.status, started)
         if resp.status < 400:
             return json.loads(content)
         message = _message(content, resp.reason)

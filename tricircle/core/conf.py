@@ -152,6 +152,21 @@ health_opts = [
                  help="A probe answered slower than this counts as degraded."),
 ]
 
+metrics_opts = [
+    cfg.StrOpt("directory", default="$state_path/metrics",
+               help="Where tricircle-api's workers and tricircle-xjob's processes of one "
+                    "host keep their counts (a subdirectory per kind), so that a scrape "
+                    "of any of them sums all; empty: each process counts alone."),
+    cfg.ListOpt("allowed_source_ranges", default=["127.0.0.0/8", "::1/128"],
+                help="Addresses (CIDRs) that may read /metrics of tricircle-api and "
+                     "tricircle-xjob; others get 404."),
+    cfg.HostAddressOpt("xjob_listen", default="127.0.0.1",
+                       help="Address of tricircle-xjob's /metrics and /healthcheck."),
+    cfg.PortOpt("xjob_port", default=19997,
+                help="Port of tricircle-xjob's /metrics and /healthcheck (shared by the "
+                     "xjob processes of a host: SO_REUSEPORT); 0: none."),
+]
+
 scheduler_opts = [
     cfg.BoolOpt("rebind_when_down", default=False,
                 help="While a project's pod of an availability zone is down (health "
@@ -174,6 +189,7 @@ def register(conf: cfg.ConfigOpts = CONF) -> None:
     conf.register_opts(l3_opts, group="l3")
     conf.register_opts(health_opts, group="health")
     conf.register_opts(scheduler_opts, group="scheduler")
+    conf.register_opts(metrics_opts, group="metrics")
     # Tricircle's own account: provider (bridge) networks, cross-project listings.
     ks_loading.register_auth_conf_options(conf, service_credentials_group)
     ks_loading.register_session_conf_options(conf, service_credentials_group)
@@ -197,6 +213,7 @@ def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
         ("l3", l3_opts),
         ("health", health_opts),
         ("scheduler", scheduler_opts),
+        ("metrics", metrics_opts),
         (service_credentials_group, _service_credential_opts()),
     ]
 

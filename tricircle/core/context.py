@@ -21,6 +21,8 @@ class RequestContext(oslo_context.RequestContext):
         self.job_owner: str | None = None
         # ... and calls to make once it is done (bottom.create's marks).
         self.deferred: list[Callable[[], None]] | None = None
+        # The pods called on this context's behalf (a request's fan-out width, metrics).
+        self.pods_called: set[str] = set()
 
     @classmethod
     def from_environ(cls, environ: dict, **kwargs: Any) -> RequestContext:

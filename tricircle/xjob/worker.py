@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 from oslo_config import cfg
 
-from tricircle.core import clients, db, errors, health, jobs, pods
+from tricircle.core import clients, db, errors, health, jobs, metrics, pods
 from tricircle.core.conf import CONF
 from tricircle.core.context import RequestContext, admin_context
-from tricircle.xjob import handlers
+from tricircle.xjob import exposed, handlers
 
 LOG = logging.getLogger(__name__)
 # A job stops calling pods once this share of its lease has passed since the last renewal
@@ -106,20 +106,25 @@ class Worker:
         renewer = threading.Thread(target=self._renew, args=(job.id, lease, done, ctx),
                                    daemon=True)
         renewer.start()
+        started, outcome = time.monotonic(), "success"
         try:
             handlers.HANDLERS[job.type](ctx, job.resource)
         except errors.LeaseLost as err:
+            outcome = "lease_lost"
             LOG.warning("Job %s %s stopped: %s", job.id, job.type, err)
         except Exception as err:  # noqa: BLE001 - every failure is retried or recorded
             delay = backoff(job.attempts, self.conf)
             status = jobs.fail(job.id, self.owner, f"{type(err).__name__}: {err}",
                                self.conf.xjob.max_attempts, delay)
+            outcome = "fail" if status == jobs.FAIL else "retry"
             LOG.warning("Job %s %s failed (%s): %s; now %s", job.id, job.type,
                         type(err).__name__, err, status)
         else:
             jobs.finish(job.id, self.owner)
             LOG.info("Job %s %s done", job.id, job.type)
         finally:
+            metrics.JOBS_DONE.labels(job.type, outcome).inc()
+            metrics.JOB_SECONDS.labels(job.type).observe(time.monotonic() - started)
             # After the job (done or failed: what it made stays made), off its critical
             # path; a fenced job calls no pod (the calls see its deadline).
             for call in ctx.deferred:
@@ -202,12 +207,18 @@ def serve(conf: cfg.ConfigOpts = CONF) -> threading.Event:
     # User work on `workers` threads; periodic work (audits) on one thread of its own.
     workers = [Worker(conf, periodic=False, waker=waker) for _ in range(conf.xjob.workers)]
     workers.append(Worker(conf, periodic=True, waker=waker))
+    threads = [threading.Thread(target=w.loop, name=f"xjob-{w.owner}", daemon=True)
+               for w in workers]
     for w in workers:
         w.stopping = stop
-        threading.Thread(target=w.loop, name=f"xjob-{w.owner}", daemon=True).start()
-    threading.Thread(target=workers[0].sweep_loop, name="xjob-sweep", daemon=True).start()
+    threads.append(threading.Thread(target=workers[0].sweep_loop, name="xjob-sweep",
+                                    daemon=True))
     if conf.health.interval:
-        threading.Thread(target=health_loop, args=(conf, stop), name="xjob-health",
-                         daemon=True).start()
+        threads.append(threading.Thread(target=health_loop, args=(conf, stop),
+                                        name="xjob-health", daemon=True))
+    for t in threads:
+        t.start()
+    exposed.THREADS[:] = threads  # /healthcheck: all must live
+    exposed.serve_http(stop)
     LOG.info("tricircle-xjob: %d workers and one for periodic work", len(workers) - 1)
     return stop

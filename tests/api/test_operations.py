@@ -1,0 +1,62 @@
+"""tricircle-api's /healthcheck (oslo.middleware's, with the database check) and /metrics
+(requests counted by API, route template and status)."""
+from __future__ import annotations
+
+import pytest
+import webob
+from prometheus_client import REGISTRY
+
+from tests.apiclient import Api, make_pods
+from tricircle.core import db
+
+
+def _get(api: Api, path: str, remote: str = "127.0.0.1", **headers: str) -> webob.Response:
+    req = webob.Request.blank(path, remote_addr=remote, headers=headers)
+    return req.get_response(api.app)
+
+
+def _count(api: str, method: str, route: str, status: str) -> float:
+    return REGISTRY.get_sample_value("tricircle_api_requests_total", {
+        "api": api, "method": method, "route": route, "status": status}) or 0.0
+
+
+def test_healthcheck_answers_without_a_token_and_fails_with_the_database(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    ok = _get(api, "/healthcheck")
+    assert (ok.status_code, ok.text) == (200, "database OK")
+    detailed = _get(api, "/healthcheck", Accept="application/json")
+    assert detailed.json_body["reasons"] == ["database OK"]
+
+    def unreachable(*_args, **_kw):
+        raise ConnectionError("database gone")
+    monkeypatch.setattr(db, "transaction", unreachable)
+    down = _get(api, "/healthcheck", Accept="application/json")
+    assert down.status_code == 503
+    assert down.json_body["reasons"] == ["database unreachable"]
+
+
+def test_requests_are_counted_by_route_template_and_status(api: Api) -> None:
+    pods = make_pods(api)
+    before = {
+        "show": _count("admin", "GET", "/v1.0/pods/{pod_id}", "200"),
+        "missing": _count("admin", "GET", "/v1.0/pods/{pod_id}", "404"),
+        "refused": _count("admin", "GET", "/v1.0/pods", "403"),
+        "unmatched": _count("network", "GET", "unmatched", "404"),
+    }
+    for pod_id in pods.values():
+        assert api("GET", f"/v1.0/pods/{pod_id}")[0] == 200
+    assert api("GET", "/v1.0/pods/nope")[0] == 404
+    assert api("GET", "/v1.0/pods", as_="demo")[0] == 403
+    assert api("GET", "/networking/v2.0/nothing-here")[0] == 404
+    assert _count("admin", "GET", "/v1.0/pods/{pod_id}", "200") == before["show"] + 3
+    assert _count("admin", "GET", "/v1.0/pods/{pod_id}", "404") == before["missing"] + 1
+    assert _count("admin", "GET", "/v1.0/pods", "403") == before["refused"] + 1
+    assert _count("network", "GET", "unmatched", "404") == before["unmatched"] + 1
+
+    scraped = _get(api, "/metrics")
+    assert scraped.status_code == 200 and scraped.content_type == "text/plain"
+    line = ('tricircle_api_requests_total{api="admin",method="GET",'
+            'route="/v1.0/pods/{pod_id}",status="200"}')
+    assert f"{line} {before['show'] + 3}" in scraped.text
+    # No token, so no one but the scrapers' addresses: a stranger finds nothing there.
+    assert _get(api, "/metrics", remote="192.0.2.9").status_code == 404

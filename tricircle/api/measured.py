@@ -1,0 +1,38 @@
+"""Every API request counted and timed (tricircle/core/metrics.py), by the route template
+it matched (api/wsgi.py), never by the raw path: ids would make every request a series."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from tricircle.api.wsgi import ROUTE
+from tricircle.core import metrics
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
+
+
+class Measured:
+    def __init__(self, app: Callable, api: str) -> None:
+        self.app, self.api = app, api
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started = time.monotonic()
+        status = ["500"]
+
+        def start(line: str, headers: list, exc_info: Any = None) -> Any:
+            status[0] = line.split(" ", 1)[0]
+            return start_response(line, headers, exc_info)
+        try:
+            return self.app(environ, start)
+        finally:
+            method = environ.get("REQUEST_METHOD", "")
+            method = method if method in METHODS else "other"
+            route = environ.get(ROUTE, "unmatched")
+            metrics.API_REQUESTS.labels(self.api, method, route, status[0]).inc()
+            metrics.API_SECONDS.labels(self.api, method, route).observe(
+                time.monotonic() - started)
+            ctx = environ.get("tricircle.context")
+            if ctx is not None and route != "unmatched":
+                metrics.API_FANOUT.labels(self.api, method, route).observe(
+                    len(ctx.pods_called))
