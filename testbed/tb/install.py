@@ -22,6 +22,9 @@ APT_PACKAGES = {
     "/usr/bin/memcached": "memcached",
     # Tricircle's production database, tested beside the SQLite default.
     "/usr/lib/postgresql/15/bin/postgres": "postgresql",
+    # The status page's test in a real browser (selenium drives it).
+    "/usr/bin/chromium": "chromium",
+    "/usr/bin/chromedriver": "chromium-driver",
 }
 HERE = Path(__file__).resolve().parent.parent  # testbed/
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests.apiclient import POD1, TOP, make_pods
 from tricircle.core import db, jobs
 from tricircle.core.db import models
-from tricircle.core.db.models import Routing
+from tricircle.core.db.models import Job, PodHealth, Routing
 
 
 def test_version_documents_need_no_token(api) -> None:
@@ -243,3 +244,18 @@ def test_a_pods_sync_status_and_an_on_demand_pass(api) -> None:
     assert api("GET", "/v1.0/pods/nope/sync")[0] == 404
     for method in ("GET", "POST"):
         assert api(method, path, as_="demo")[0] == 403
+
+
+def test_a_deleted_pod_takes_its_queued_work_and_health_along(api) -> None:
+    ids = make_pods(api)
+    with db.transaction() as s:  # registering Pod2 queued its flavor sync; more for both
+        for pod in ("Pod1", "Pod2"):
+            jobs.enqueue(s, "reconcile_pod", {"pod_id": ids[pod]})
+            jobs.enqueue(s, "delete_flavor", {"pod_id": ids[pod], "flavor_id": "f1"})
+        s.add(PodHealth(pod_id=ids["Pod2"], service_type="compute", state="up"))
+    assert api("DELETE", f"/v1.0/pods/{ids['Pod2']}")[0] == 200
+    with db.transaction() as s:
+        left = {(j.type, j.resource["pod_id"]) for j in s.scalars(select(Job))}
+        assert s.scalars(select(PodHealth)).all() == []
+    assert left == {("sync_flavors", ids["Pod1"]), ("reconcile_pod", ids["Pod1"]),
+                    ("delete_flavor", ids["Pod1"])}

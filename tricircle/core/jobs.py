@@ -45,6 +45,11 @@ TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Work for one pod, keyed by its id first: dropped with the pod (pods.delete_pod).
+PER_POD: frozenset[str] = frozenset({"audit_pod", "reconcile_pod", "sync_flavors",
+                                     "delete_flavor", "delete_keypair"})
+
+
 # Jobs of these types hold "<lock>:<project>" while they run, so that one runs at a time
 # per project: a project's routers share its bridge network in every pod, and a router
 # torn down beside another being set up left that bridge half made.

@@ -11,6 +11,7 @@ when a label set is first used, after `prepare` chose the store, not at import.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import re
 import shutil
@@ -32,6 +33,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from tricircle.core.conf import CONF
+
+LOG = logging.getLogger(__name__)
 
 # Seconds: a pod answers in milliseconds to a minute (a boot, a timeout).
 LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -62,9 +65,14 @@ def prepare(kind: str) -> None:
     /<kind> (unless empty), with the files of processes no longer running removed."""
     if not CONF.metrics.directory:
         return
-    where = _STATE["dir"] = Path(CONF.metrics.directory) / kind
-    where.mkdir(parents=True, exist_ok=True)
-    remove_dead(where)
+    where = Path(CONF.metrics.directory) / kind
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        remove_dead(where)
+    except OSError as err:
+        LOG.warning("Metrics of this process only: %s (%s)", where, err)
+        return
+    _STATE["dir"] = where
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(where)
     values.ValueClass = values.MultiProcessValue()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from tricircle.core.conf import CONF
 from tricircle.core.db.models import (
     Bridge,
     BridgePort,
+    Job,
     Pod,
     PodBinding,
     PodHealth,
@@ -115,6 +116,12 @@ def delete_pod(session: Session, pod_id: str) -> None:
                               f"{', '.join(routers)}; remove their interfaces there first.")
     session.execute(PodBinding.__table__.delete().where(PodBinding.pod_id == pod_id))
     session.execute(SyncStatus.__table__.delete().where(SyncStatus.pod_id == pod_id))
+    session.execute(PodHealth.__table__.delete().where(PodHealth.pod_id == pod_id))
+    # Work queued for the pod alone (its flavors, audits) goes with it: it would fail
+    # until given up, and show as failing for good.
+    session.execute(Job.__table__.delete().where(
+        Job.status != jobs.RUNNING, Job.type.in_(jobs.PER_POD),
+        or_(Job.resource_key == pod_id, Job.resource_key.startswith(f"{pod_id},"))))
     session.delete(pod)
 
 

@@ -1,7 +1,7 @@
 """The admin API (/v1.0): its whole surface in one table."""
 from __future__ import annotations
 
-from tricircle.api.admin import bindings, jobs, pods, routings
+from tricircle.api.admin import bindings, jobs, pods, routings, status
 from tricircle.api.wsgi import Request, Router
 
 VERSION = {"id": "v1.0", "status": "CURRENT", "updated": "2015-09-09"}
@@ -19,7 +19,7 @@ def version(req: Request) -> dict:
     return {"version": {**VERSION, "links": [
         _link(req, "/v1.0/"),
         *({"rel": name, "href": f"{req.application_url}/v1.0/{name}"}
-          for name in ("pods", "bindings", "routings", "jobs"))]}}
+          for name in ("pods", "bindings", "routings", "jobs", "status"))]}}
 
 
 ROUTES = {
@@ -34,8 +34,12 @@ ROUTES = {
     "/v1.0/routings/{id}": {"GET": routings.show, "DELETE": routings.delete},
     "/v1.0/jobs": {"GET": jobs.index},
     "/v1.0/jobs/{id}": {"GET": jobs.show, "PUT": jobs.redo, "DELETE": jobs.delete},
+    "/v1.0/status": {"GET": status.show},
+    # The status page: static, no data without a token (it calls /v1.0/status).
+    "/status": {"GET": status.page},
+    "/status/{name}": {"GET": status.asset},
 }
 
 
 def router() -> Router:
-    return Router(ROUTES, public=frozenset({"/", "/v1.0"}))
+    return Router(ROUTES, public=frozenset({"/", "/v1.0", "/status", "/status/{name}"}))

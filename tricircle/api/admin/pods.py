@@ -29,7 +29,7 @@ def create(req: Request) -> dict:
         return {"pod": pods.pod_dict(pod)}
 
 
-def _with_health(items: list[dict]) -> list[dict]:
+def with_health(items: list[dict]) -> list[dict]:
     """A bottom pod shows its services' health (tricircle/core/health.py): an empty
     object until the first probe."""
     found = health.of_pods([p["pod_id"] for p in items])
@@ -40,14 +40,14 @@ def index(req: Request) -> dict:
     authorize(req.context, "admin_api:pods:list")
     with db.transaction() as s:
         listed = [pods.pod_dict(p) for p in s.scalars(select(Pod).order_by(Pod.id))]
-    return {"pods": _with_health(listed)}
+    return {"pods": with_health(listed)}
 
 
 def show(req: Request) -> dict:
     authorize(req.context, "admin_api:pods:show")
     with db.transaction() as s:
         pod = pods.pod_dict(pods.get_pod(s, req.urlvars["pod_id"]))
-    return {"pod": _with_health([pod])[0]}
+    return {"pod": with_health([pod])[0]}
 
 
 def delete(req: Request) -> webob.Response:

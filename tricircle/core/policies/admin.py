@@ -1,4 +1,4 @@
-"""The admin API (/v1.0): pods, bindings, routings, jobs."""
+"""The admin API (/v1.0): pods, bindings, routings, jobs, the status page's data."""
 from __future__ import annotations
 
 from oslo_policy import policy
@@ -32,4 +32,8 @@ rules = [
     _api("jobs", "show", ADMIN, "GET", "/v1.0/jobs/{id}"),
     _api("jobs", "redo", ADMIN, "PUT", "/v1.0/jobs/{id}"),
     _api("jobs", "delete", ADMIN, "DELETE", "/v1.0/jobs/{id}"),
+    # The status page's data: admins, and whoever the operator names as a status reader.
+    policy.RuleDefault("status_reader", "!",
+                       "Who may read the status page besides admins (e.g. role:reader)."),
+    _api("status", "show", f"{ADMIN} or rule:status_reader", "GET", "/v1.0/status"),
 ]
