@@ -21,20 +21,35 @@ TABLES = {"pods", "pod_bindings", "routings", "jobs", "list_cursors", "networks"
           "alembic_version"}
 
 
-def manage(tmp_path: Path, url: str, *args: str) -> str:
+def manage(tmp_path: Path, url: str, *args: str, progress: list | None = None) -> str:
+    """The command's answer (stdout); its progress lines (stderr) into `progress`."""
     conf = tmp_path / "tricircle.conf"
     conf.write_text(f"[database]\nconnection = {url}\n")
     bin_dir = Path(sys.executable).parent
-    return subprocess.run([str(bin_dir / "tricircle-manage"), "--config-file", str(conf),
-                           *args], check=True, capture_output=True, text=True).stdout
+    done = subprocess.run([str(bin_dir / "tricircle-manage"), "--config-file", str(conf),
+                           *args], check=True, capture_output=True, text=True)
+    if progress is not None:
+        progress += [ln for ln in done.stderr.splitlines() if ln.startswith("[")]
+    return done.stdout
 
 
 @both_databases
 def test_db_sync_builds_the_schema_the_models_describe(empty_db: str, tmp_path: Path) -> None:
     assert manage(tmp_path, empty_db, "db", "version").strip() == "empty"
-    manage(tmp_path, empty_db, "db", "sync")
-    manage(tmp_path, empty_db, "db", "sync")  # idempotent
+    steps: list[str] = []
+    manage(tmp_path, empty_db, "db", "sync", progress=steps)
+    again: list[str] = []
+    manage(tmp_path, empty_db, "db", "sync", progress=again)  # idempotent
     head = ScriptDirectory.from_config(migration.alembic_config(empty_db)).get_current_head()
+    # One line per migration as it is applied; none when there is nothing to do.
+    assert len(steps) == int(head) and again == []
+    assert steps[0].startswith(f"[1/{head.lstrip('0')}] 0001: ")
+    assert steps[-1].startswith(f"[{head.lstrip('0')}/{head.lstrip('0')}] {head}: ")
+    checks: list[str] = []
+    assert manage(tmp_path, empty_db, "check", progress=checks) == "consistent\n"
+    assert [c.split(":")[0] for c in checks] == [
+        "[1/4] routing claims never filled", "[2/4] failed jobs",
+        "[3/4] running jobs whose lease expired", "[4/4] pods' regions in Keystone (0 pods)"]
     assert manage(tmp_path, empty_db, "db", "version").strip() == head
     engine = make_engine(empty_db)
     try:

@@ -19,8 +19,10 @@ with engine.connect() as connection:
         # then checked.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.commit()  # end SQLAlchemy's implicit transaction: alembic opens its own
+    # `tricircle-manage db sync` shows each migration as it is applied.
     context.configure(connection=connection, target_metadata=Base.metadata,
-                      render_as_batch=True)
+                      render_as_batch=True,
+                      on_version_apply=config.attributes.get("on_version_apply"))
     with context.begin_transaction():
         context.run_migrations()
     if sqlite:
