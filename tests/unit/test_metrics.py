@@ -12,14 +12,17 @@ from tricircle.core import metrics
 SERIES = b'tricircle_pod_calls_total{pod="Pod1",service="compute",status="200"}'
 
 
-def _count(directory: str, n: int) -> None:
-    """A process of its own (a gunicorn worker, an xjob process): n pod calls."""
+def _count(directory: str, n: int, ready, go) -> None:
+    """A process of its own (a gunicorn worker, an xjob process): n pod calls, then it
+    lives on until the scrape is done."""
     from tricircle.core import conf  # noqa: PLC0415 - a spawned process starts bare
     conf.setup([], default_config_files=[])
     conf.CONF.set_override("directory", directory, group="metrics")
     metrics.prepare("api")
     for _ in range(n):
         metrics.pod_call("Pod1", "compute", 200, 0.0)
+    ready.release()
+    go.wait(60)
 
 
 def _value(body: bytes) -> float | None:
@@ -29,18 +32,25 @@ def _value(body: bytes) -> float | None:
 
 def test_a_scrape_sums_every_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spawn = multiprocessing.get_context("spawn")
-    workers = [spawn.Process(target=_count, args=(str(tmp_path), n)) for n in (2, 3)]
+    ready, go = spawn.Semaphore(0), spawn.Event()
+    workers = [spawn.Process(target=_count, args=(str(tmp_path), n, ready, go))
+               for n in (2, 3)]
     for w in workers:
         w.start()
-    for w in workers:
-        w.join(60)
-        assert w.exitcode == 0
-    assert len(list((tmp_path / "api").glob("*.db"))) >= 2  # one file set per process
+    for _ in workers:
+        assert ready.acquire(timeout=60)
+    assert len(list((tmp_path / "api").glob("counter_*.db"))) == 2  # one per process
     monkeypatch.setitem(metrics._STATE, "dir", tmp_path / "api")
     body, content_type = metrics.render()
     assert content_type.startswith("text/plain")
     assert _value(body) == 5.0
     assert b"tricircle_pod_call_seconds_count" in body
+    metrics.remove_dead(tmp_path / "api")  # both live: nothing goes
+    assert _value(metrics.render()[0]) == 5.0
+    go.set()
+    for w in workers:
+        w.join(60)
+        assert w.exitcode == 0
     # Both ended: a new process of the kind starts the host's counts afresh.
     metrics.remove_dead(tmp_path / "api")
     assert list((tmp_path / "api").glob("*.db")) == []

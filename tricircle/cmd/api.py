@@ -7,7 +7,7 @@ from collections.abc import Callable
 from gunicorn.app.base import BaseApplication
 
 from tricircle.api import deploy
-from tricircle.core import conf, metrics
+from tricircle.core import clients, conf, db, metrics
 
 
 class _Server(BaseApplication):
@@ -23,15 +23,23 @@ class _Server(BaseApplication):
         return self.app
 
 
+def _after_fork(_server: object, _worker: object) -> None:
+    """The app is built before gunicorn forks its workers: each opens its own database
+    connections and pod clients."""
+    db.after_fork()
+    clients.after_fork()
+
+
 def main(argv: list[str] | None = None) -> int:
     cfg = conf.setup(sys.argv[1:] if argv is None else argv)
     metrics.prepare("api")  # gunicorn's workers count into one directory
     options = {
         "bind": f"{cfg.api.bind_host}:{cfg.api.bind_port}",
-        # One process, many threads: the pods do the work, we wait on them.
-        "workers": 1, "worker_class": "gthread", "threads": cfg.api.threads,
+        # Threads wait on the pods; processes use more than one core.
+        "workers": cfg.api.workers, "worker_class": "gthread", "threads": cfg.api.threads,
         "timeout": int(cfg.client.timeout) + 30, "accesslog": "-",
         "control_socket_disable": True,
+        "post_fork": _after_fork,
     }
     sys.argv = sys.argv[:1]  # gunicorn parses argv too; ours was parsed by oslo.config
     _Server(deploy.all_apps(cfg), options).run()

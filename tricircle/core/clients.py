@@ -337,3 +337,10 @@ def get() -> PodClients:
             _clients = PodClients()
         return _clients
 
+
+def after_fork() -> None:
+    """In a forked worker: pod clients of its own (the parent's pool threads did not
+    survive the fork, and its kept-alive connections are the parent's)."""
+    global _clients  # noqa: PLW0603
+    with _lock:
+        _clients = None

@@ -18,7 +18,11 @@ default_opts = [
 api_opts = [
     cfg.HostAddressOpt("bind_host", default="127.0.0.1", help="Address tricircle-api listens on."),
     cfg.PortOpt("bind_port", default=19999, help="Port tricircle-api listens on."),
-    cfg.IntOpt("threads", default=16, min=1, help="Request threads of tricircle-api."),
+    cfg.IntOpt("threads", default=16, min=1,
+               help="Request threads of each tricircle-api worker process."),
+    cfg.IntOpt("workers", default=1, min=1,
+               help="tricircle-api's worker processes (gunicorn) on its one port: more "
+                    "than one uses more than one core ([metrics] directory sums them)."),
     cfg.IntOpt("max_page_size", default=1000, min=1,
                help="Largest page a list answers, whatever `limit` asks."),
     cfg.StrOpt("degraded_lists", default="fail", choices=["fail", "partial"],

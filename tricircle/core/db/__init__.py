@@ -46,6 +46,14 @@ def session_maker(url: str | None = None) -> sessionmaker[Session]:
         return _makers[url]
 
 
+def after_fork() -> None:
+    """In a forked worker: new connections, never the parent's sockets (SQLAlchemy's
+    advice for pools across fork)."""
+    with _lock:
+        for maker in _makers.values():
+            maker.kw["bind"].dispose(close=False)
+
+
 @contextlib.contextmanager
 def transaction(url: str | None = None) -> Iterator[Session]:
     """One transaction: committed on success, rolled back on any error."""
