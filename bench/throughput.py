@@ -275,6 +275,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--pods", type=int, default=2)
+    parser.add_argument("--mixes", nargs="+", default=["show", "mix"])
     args = parser.parse_args()
     demo = clouds.connect("tricircle-demo")
     project, token = demo.current_project_id, demo.session.get_token()
@@ -329,7 +330,7 @@ def _run(args: argparse.Namespace, api: subprocess.Popen, workdir: Path, *, proj
     }
     pids = _family(api.pid)
     results = []
-    for mix, (through, direct) in mixes.items():
+    for mix, (through, direct) in ((m, mixes[m]) for m in args.mixes):
         for c in args.clients:
             via = measure(Load("127.0.0.1", PORT, tuple(through), headers, c, args.seconds),
                           pids)

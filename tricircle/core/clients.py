@@ -22,6 +22,7 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from oslo_config import cfg
+from requests.structures import CaseInsensitiveDict
 
 from tricircle.core import errors, metrics
 from tricircle.core.conf import CONF, service_credentials_group
@@ -63,6 +64,22 @@ def _message(content: bytes, reason: str | None) -> str:
         if isinstance(inner, dict) and "message" in inner:
             return str(inner["message"])
     return str(body)[:500]
+
+
+class RawResponse:
+    """A pod's answer over http.client, read as a requests.Response is."""
+
+    def __init__(self, status: int, reason: str, headers: list[tuple[str, str]],
+                 content: bytes) -> None:
+        self.status_code, self.reason, self.content = status, reason, content
+        self.headers = CaseInsensitiveDict(headers)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
 
 
 class _Connections:
@@ -176,8 +193,17 @@ class PodClients:
         """One call to a pod. 2xx (and any status in `expect`) is returned; a 4xx raises
         our error of that status with the pod's message; no answer or a 5xx raises
         PodUnavailable. `admin` uses the service account instead of the user's token.
-        `path` is relative to the endpoint, or with `from_root` to its root (see root())."""
+        `path` is relative to the endpoint, or with `from_root` to its root (see root()).
+        A GET or HEAD goes over http.client (see _fast) unless keystoneauth is needed."""
         fence(ctx, f"{method} {path} in {region}")
+        if ctx is not None:
+            ctx.pods_called.add(region)
+        if method.upper() in ("GET", "HEAD") and set(kwargs) <= {"params"}:
+            resp = self._fast(ctx, region, service_type, method.upper(), path,
+                              params=kwargs.get("params"), headers=headers,
+                              from_root=from_root, admin=admin)
+            if resp is not None:
+                return checked(region, resp, expect)
         auth = self.service_auth if admin or ctx is None or ctx.user_auth is None \
             else ctx.user_auth
         # keystoneauth retries timeouts as connection failures: a POST the pod received
@@ -185,8 +211,6 @@ class PodClients:
         once = method.upper() in ("POST", "PATCH")
         kwargs.setdefault("connect_retries", 0 if once else self.conf.client.connect_retries)
         request_id = ctx.global_request_id if ctx else None
-        if ctx is not None:
-            ctx.pods_called.add(region)
         started = time.monotonic()
         for attempt in (1, 2):
             base = self.root if from_root else self.endpoint
@@ -212,65 +236,64 @@ class PodClients:
     def get_json(self, ctx: RequestContext | None, region: str, service_type: str,
                  path: str, *, params: list | None = None, headers: dict | None = None,
                  from_root: bool = False, admin: bool = False) -> Any:
-        """request("GET", ...).json() on the fan-out path, over http.client on kept-alive
-        connections: requests + urllib3 cost several times its CPU per call, which at 50
-        pods was most of a merged list's overhead (docs/performance.md). The same answers
-        and errors as request(); what it does not handle (https, an expired token) goes
-        through request()."""
-        def slow() -> Any:
-            return self.request(ctx, region, service_type, "GET", path, params=params,
-                                headers=headers, from_root=from_root, admin=admin).json()
+        """request("GET", ...).json(), for the fan-out path."""
+        return self.request(ctx, region, service_type, "GET", path, params=params,
+                            headers=headers, from_root=from_root, admin=admin).json()
 
-        fence(ctx, f"GET {path} in {region}")
+    def _fast(self, ctx: RequestContext | None, region: str, service_type: str,
+              method: str, path: str, *, params: Any, headers: dict | None,
+              from_root: bool, admin: bool) -> RawResponse | None:
+        """A GET or HEAD over http.client on kept-alive connections: requests + urllib3
+        cost several times its CPU per call (at 50 pods most of a merged list's overhead,
+        a quarter of a proxied show's: docs/performance.md). None where keystoneauth must
+        make the call: https, a token it must fetch, an expired token (401)."""
         auth = self.service_auth if admin or ctx is None or ctx.user_auth is None \
             else ctx.user_auth
         url = urlsplit((self.root if from_root else self.endpoint)(region, service_type)
                        + path)
         if url.scheme != "http":
-            return slow()
+            return None
         try:
             token = (auth.get_headers(self.session) if auth is not None else None) or {}
-            sent = {**token, "Accept": "application/json",
-                    "User-Agent": "tricircle", **(headers or {})}
         except ks_exc.ClientException:
-            return slow()
+            return None
+        sent = {**token, "Accept": "application/json", "User-Agent": "tricircle",
+                **(headers or {})}
         if ctx is not None and ctx.global_request_id:
             sent["X-OpenStack-Request-ID"] = ctx.global_request_id
-        target = url.path + (f"?{url.query}&" if url.query else "?") + urlencode(params or [])
+        # As requests encodes them: a list value repeats the key, a None value is left out.
+        pairs = params.items() if isinstance(params, dict) else (params or [])
+        query = urlencode([(k, v) for k, v in pairs if v is not None], doseq=True)
+        target = url.path + (f"?{url.query}" if url.query else "")
+        if query:
+            target += ("&" if url.query else "?") + query
         host, port = url.hostname or "", url.port or 80
-        if ctx is not None:
-            ctx.pods_called.add(region)
         started = time.monotonic()
         for _attempt in (1, 2):
             conn, new = self.connections.take(host, port)
             try:
-                conn.request("GET", target.rstrip("?&"), headers=sent)
+                conn.request(method, target, headers=sent)
                 resp = conn.getresponse()
                 content = resp.read()
             except (http.client.HTTPException, OSError) as err:
                 conn.close()
                 if not new:
                     # A kept-alive connection the pod closed (it restarted): the others
-                    # kept for it are stale too. GET again on a new one.
+                    # kept for it are stale too. Again on a new one.
                     self.connections.drop(host, port)
                     continue
                 self.forget_endpoints()
                 metrics.pod_call(region, service_type, "error", started)
-                raise errors.PodUnavailable(region, f"GET {path}: {err}") from err
+                raise errors.PodUnavailable(region, f"{method} {path}: {err}") from err
             if resp.will_close:
                 conn.close()
             else:
                 self.connections.give(host, port, conn)
             break
-        if resp.status == 401:  # the token expired: let keystoneauth renew it
-            return slow()
+        if resp.status == 401:  # the token expired: keystoneauth renews it
+            return None
         metrics.pod_call(region, service_type, resp.status, started)
-        if resp.status < 400:
-            return json.loads(content)
-        message = _message(content, resp.reason)
-        if resp.status >= 500:
-            raise errors.PodUnavailable(region, f"{resp.status} {message}")
-        raise _BY_STATUS.get(resp.status, errors.BadRequest)(message)
+        return RawResponse(resp.status, resp.reason, resp.getheaders(), content)
 
     def fanout(self, items: Iterable[T], call: Callable[[T], Any],
                deadline: float | None = None) -> list[tuple[T, Any]]:

@@ -6,6 +6,7 @@ defaults in code, one module per API (base, admin, compute, network). Sample:
 from __future__ import annotations
 
 import threading
+import time
 
 from oslo_config import cfg
 from oslo_policy import policy
@@ -20,6 +21,25 @@ def list_rules() -> list[policy.RuleDefault]:
     return [*base.rules, *admin.rules, *compute.rules, *network.rules]
 
 
+class Enforcer(policy.Enforcer):
+    """oslo.policy's, looking for a changed (or new) policy file at most once a second
+    instead of on every check: each look searches every config directory for the file,
+    which was 6% of a proxied show's CPU (bench/throughput.py)."""
+
+    RECHECK_SECONDS = 1.0
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._looked = float("-inf")
+
+    def load_rules(self, force_reload: bool = False) -> None:
+        now = time.monotonic()
+        if not force_reload and self.rules and now - self._looked < self.RECHECK_SECONDS:
+            return
+        self._looked = now
+        super().load_rules(force_reload)
+
+
 _enforcer: policy.Enforcer | None = None
 _lock = threading.Lock()
 
@@ -28,7 +48,7 @@ def get_enforcer(conf: cfg.ConfigOpts = CONF) -> policy.Enforcer:
     global _enforcer  # noqa: PLW0603 - one enforcer per process, as oslo.policy intends
     with _lock:
         if _enforcer is None:
-            _enforcer = policy.Enforcer(conf)
+            _enforcer = Enforcer(conf)
             _enforcer.register_defaults(list_rules())
         return _enforcer
 
