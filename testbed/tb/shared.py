@@ -1,7 +1,10 @@
-"""The services every pod shares: MariaDB, RabbitMQ, Keystone and Glance."""
+"""The services every pod shares: MariaDB, RabbitMQ, Keystone and Glance; and Tricircle's
+own production database, PostgreSQL."""
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import socket
 import subprocess
 
@@ -11,6 +14,7 @@ from .confs import bin
 MARIADB_DIR = layout.STATE / "mariadb"
 MARIADB_SOCK = MARIADB_DIR / "mysqld.sock"
 RABBIT_DIR = layout.STATE / "rabbit"
+POSTGRES_DIR = layout.STATE / "postgres"
 
 
 def port_open(port: int) -> bool:
@@ -51,6 +55,42 @@ def create_databases(names: list[str]) -> None:
              f"GRANT ALL PRIVILEGES ON *.* TO {user};"]
     stmts += [f"CREATE DATABASE IF NOT EXISTS `{n}` CHARACTER SET utf8mb4;" for n in names]
     sql("\n".join(stmts))
+
+
+# --- PostgreSQL: Tricircle's database, as in production ---------------------------
+
+def _pg(name: str) -> str:
+    return shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))[-1]
+
+
+def _as_postgres(argv: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root.
+    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+
+def postgres(databases: list[str]) -> str:
+    """Start the cluster (made on first use) and create `databases`; the URL prefix."""
+    data = POSTGRES_DIR / "data"
+    if not (data / "PG_VERSION").exists():
+        POSTGRES_DIR.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(POSTGRES_DIR, "postgres")
+        procs.run(_as_postgres([_pg("initdb"), "-D", str(data), "-U", "postgres",
+                                "-A", "trust", "--no-sync"]), "postgres")
+    procs.start("postgres", _as_postgres([
+        _pg("postgres"), "-D", str(data), "-k", str(POSTGRES_DIR), "-h", layout.HOST,
+        "-p", str(layout.POSTGRES_PORT), "-c", "max_connections=300",
+        "-c", "fsync=off", "-c", "synchronous_commit=off"]))
+    procs.wait_until("postgres", lambda: port_open(layout.POSTGRES_PORT), 60, "listening")
+    psql = [_pg("psql"), "-h", layout.HOST, "-p", str(layout.POSTGRES_PORT), "-U",
+            "postgres", "-d", "postgres", "-tAc"]
+    for name in databases:
+        exists = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        if not exists:
+            subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True,
+                           capture_output=True)
+    return f"postgresql+psycopg2://postgres@{layout.HOST}:{layout.POSTGRES_PORT}"
 
 
 # --- RabbitMQ: one broker, one vhost per pod ------------------------------------

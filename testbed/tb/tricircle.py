@@ -6,16 +6,26 @@ from __future__ import annotations
 
 import os
 
-from . import confs, identity, layout, procs
+from . import confs, identity, layout, procs, shared
 
 DIR = layout.STATE / "tricircle"
 CONF = DIR / "tricircle.conf"
 API_URL = f"http://{layout.HOST}:{layout.TRICIRCLE_PORT}"
-SERVICES = ("tricircle-api", "tricircle-xjob")
+# The production shape: two API worker processes behind one port, two xjob processes,
+# one PostgreSQL. TESTBED_TRICIRCLE_DB=sqlite runs it on the embedded default instead.
+XJOBS = ("tricircle-xjob", "tricircle-xjob-2")
+SERVICES = ("tricircle-api", *XJOBS)
+API_WORKERS = 2
 
 
 def bin(name: str) -> str:
     return str(layout.TRICIRCLE_VENV / "bin" / name)
+
+
+def database_url() -> str:
+    if os.environ.get("TESTBED_TRICIRCLE_DB", "postgresql") == "sqlite":
+        return f"sqlite:///{DIR / 'tricircle.sqlite'}"
+    return shared.postgres(["tricircle"]) + "/tricircle"
 
 
 def write_config() -> None:
@@ -23,8 +33,9 @@ def write_config() -> None:
     account.pop("region_name")
     confs.write_ini(CONF, {
         "DEFAULT": {"state_path": DIR, "debug": "false"},
-        "api": {"bind_host": layout.HOST, "bind_port": layout.TRICIRCLE_PORT},
-        "database": {"connection": f"sqlite:///{DIR / 'tricircle.sqlite'}"},
+        "api": {"bind_host": layout.HOST, "bind_port": layout.TRICIRCLE_PORT,
+                "workers": API_WORKERS},
+        "database": {"connection": database_url()},
         "keystone_authtoken": confs.authtoken("tricircle", layout.TOP_REGION),
         "service_credentials": account,
         # A hung pod is given up on in 20 s (tests/testbed/test_faults.py waits for it).
@@ -55,8 +66,9 @@ def start() -> None:
     manage("db", "sync")
     extra = os.environ.get("TRICIRCLE_EXTRA_CONFIG")
     confs_args = ["--config-file", str(CONF), *(["--config-file", extra] if extra else [])]
-    for name in SERVICES:
-        procs.start(name, [bin(name), *confs_args])
+    procs.start("tricircle-api", [bin("tricircle-api"), *confs_args])
+    for name in XJOBS:
+        procs.start(name, [bin("tricircle-xjob"), *confs_args])
     procs.wait_until("tricircle-api", procs.http_answers(API_URL + "/v1.0"), timeout=60,
                      what="answering on port 19999")
     manage("register-endpoints", "--url", API_URL)

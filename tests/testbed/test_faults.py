@@ -67,10 +67,21 @@ def in_sync(cloud: Callable, pod_name: str) -> None:
     assert not bad, sync
 
 
-def restart_xjob(sig: int = signal.SIGTERM) -> None:
-    procs.stop("tricircle-xjob", sig=sig)
-    procs.start("tricircle-xjob", [tb_tricircle.bin("tricircle-xjob"), "--config-file",
-                                   str(tb_tricircle.CONF)])
+def restart_xjob(sig: int = signal.SIGTERM,
+                 names: tuple[str, ...] = tb_tricircle.XJOBS) -> None:
+    """Stop the tricircle-xjob processes `names` (every one by default) and start them."""
+    for name in names:
+        procs.stop(name, sig=sig)
+        procs.start(name, [tb_tricircle.bin("tricircle-xjob"), "--config-file",
+                           str(tb_tricircle.CONF)])
+
+
+def xjob_running(jobs: list[dict]) -> str:
+    """The testbed's name of the tricircle-xjob process whose worker runs one of `jobs`
+    (a lease owner is host:pid:worker)."""
+    owners = {int(j["lease_owner"].split(":")[1]) for j in jobs
+              if j["status"] == "RUNNING" and j.get("lease_owner")}
+    return next(name for name in tb_tricircle.XJOBS if procs.read_pid(name) in owners)
 
 
 # -- the jobs (rows) ---------------------------------------------------------------------
@@ -212,7 +223,8 @@ def worker_killed(cloud: Callable, case: Case) -> Iterator[float]:
         wait_for("a job to run", lambda: any(
             j["status"] == "RUNNING" for j in jobs_of(cloud, case.keys)), timeout=30)
         time.sleep(1)  # now waiting on Pod2
-        restart_xjob(signal.SIGKILL)
+        # The process running it, whichever of the two it is.
+        restart_xjob(signal.SIGKILL, (xjob_running(jobs_of(cloud, case.keys)),))
     yield time.monotonic()
 
 

@@ -13,7 +13,7 @@ FERNET = re.compile(r"gAAAAA[A-Za-z0-9_\-]{20,}")
 
 
 def test_no_token_in_tricircle_logs(testbed) -> None:
-    for name in ("tricircle-api", "tricircle-xjob"):
+    for name in ("tricircle-api", "tricircle-xjob", "tricircle-xjob-2"):
         text = (layout.LOGS / f"{name}.log").read_text(errors="replace")
         assert text, name
         assert not FERNET.search(text), f"a token in {name}.log"

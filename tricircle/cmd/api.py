@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         # Threads wait on the pods; processes use more than one core.
         "workers": cfg.api.workers, "worker_class": "gthread", "threads": cfg.api.threads,
         "timeout": int(cfg.client.timeout) + 30, "accesslog": "-",
+        # gunicorn's default line, plus the worker process that answered.
+        "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
+                             "pid=%(p)s",
         "control_socket_disable": True,
         "post_fork": _after_fork,
     }

@@ -89,6 +89,8 @@ def job_dict(job: Job) -> dict:
     return {"id": job.id, "type": job.type, "project_id": job.project_id,
             "resource": job.resource, "status": job.status, "attempts": job.attempts,
             "last_error": job.last_error, "run_after": job.run_after.isoformat(),
+            # host:pid:worker of the tricircle-xjob running it (while RUNNING)
+            "lease_owner": job.lease_owner,
             "timestamp": job.updated_at.isoformat(), "created_at": job.created_at.isoformat()}
 
 
