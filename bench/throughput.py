@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import multiprocessing
@@ -38,6 +39,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -246,27 +248,72 @@ def _unregister(admin: requests.Session, made: list[tuple[str, str]]) -> None:
         admin.delete(f"/regions/{region}", **kid)
 
 
-def _start_api(workdir: Path, workers: int) -> subprocess.Popen:
+def _start(workdir: Path, workers: int, xjob: bool,
+           probe_every: float = 0) -> list[subprocess.Popen]:
+    """tricircle-api (and tricircle-xjob) with the testbed's options, this bench's port,
+    database and metrics directory; no wake-ups or metrics port shared with the
+    testbed's own xjob."""
     conf = workdir / "bench.conf"
     conf.write_text(
         f"[DEFAULT]\nstate_path = {workdir}\n"
         f"[api]\nbind_port = {PORT}\nworkers = {workers}\n"
         f"[database]\nconnection = sqlite:///{workdir}/tricircle.sqlite\n"
-        f"[metrics]\ndirectory = {workdir}/metrics\nxjob_port = 0\n")
+        f"[metrics]\ndirectory = {workdir}/metrics\nxjob_port = 0\n"
+        f"[xjob]\nwake_port = 0\n[health]\ninterval = {probe_every}\n")
     base = layout.STATE / "tricircle" / "tricircle.conf"
     args = ["--config-file", str(base), "--config-file", str(conf)]
     venv = REPO / ".venv" / "bin"
     subprocess.run([str(venv / "tricircle-manage"), *args, "db", "sync"], check=True,
                    capture_output=True)
-    api = subprocess.Popen([str(venv / "tricircle-api"), *args],
-                           stdout=open(workdir / "api.log", "ab"), stderr=subprocess.STDOUT)
+    started = [subprocess.Popen([str(venv / name), *args], stdout=open(
+        workdir / f"{name}.log", "ab"), stderr=subprocess.STDOUT)
+        for name in ("tricircle-api", *(["tricircle-xjob"] if xjob else []))]
     for _ in range(100):
         try:
             if requests.get(f"http://127.0.0.1:{PORT}/v1.0", timeout=1).ok:
-                return api
+                return started
         except requests.ConnectionError:
             time.sleep(0.2)
-    raise RuntimeError(f"tricircle-api did not start: {workdir / 'api.log'}")
+    raise RuntimeError(f"tricircle-api did not start: {workdir / 'tricircle-api.log'}")
+
+
+@dataclasses.dataclass
+class Deployed:
+    api: subprocess.Popen
+    xjob: subprocess.Popen | None
+    ports: list[int]  # the simulated pods'
+    headers: str
+    mixes: dict[str, tuple[list[str], list[str]]]  # name -> (through us, to the pod)
+
+
+@contextlib.contextmanager
+def deployed(pods: int, workers: int, xjob: bool = False,
+             probe_every: float = 0) -> Iterator[Deployed]:
+    """Simulated pods in Keystone, tricircle-api (and xjob, probing the pods every
+    `probe_every` seconds) in front of them, the objects the mixes ask for; everything
+    removed at the end."""
+    demo = clouds.connect("tricircle-demo")
+    project, token = demo.current_project_id, demo.session.get_token()
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    sims = multiprocessing.Process(target=_serve_pods, args=(pods, project, queue),
+                                   daemon=True)
+    sims.start()
+    ports = queue.get(timeout=60)
+    admin = identity.admin_session()
+    made = _register(admin, [f"http://127.0.0.1:{p}" for p in ports])
+    workdir = Path(tempfile.mkdtemp(prefix="tricircle-bench-"))
+    started = _start(workdir, workers, xjob, probe_every)
+    try:
+        mixes = _objects(workdir, pods, project=project, token=token, admin=admin)
+        yield Deployed(started[0], started[1] if xjob else None, ports,
+                       f"X-Auth-Token: {token}\r\nOpenStack-API-Version: compute 2.79\r\n",
+                       mixes)
+    finally:
+        for proc in started:
+            proc.terminate()
+            proc.wait(30)
+        _unregister(admin, made)
+        sims.terminate()
 
 
 def main() -> None:
@@ -277,39 +324,34 @@ def main() -> None:
     parser.add_argument("--pods", type=int, default=2)
     parser.add_argument("--mixes", nargs="+", default=["show", "mix"])
     args = parser.parse_args()
-    demo = clouds.connect("tricircle-demo")
-    project, token = demo.current_project_id, demo.session.get_token()
-    queue: multiprocessing.Queue = multiprocessing.Queue()
-    sims = multiprocessing.Process(target=_serve_pods, args=(args.pods, project, queue),
-                                   daemon=True)
-    sims.start()
-    ports = queue.get(timeout=60)
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
-    admin = identity.admin_session()
-    made = _register(admin, urls)
-    workdir = Path(tempfile.mkdtemp(prefix="tricircle-bench-"))
-    api = _start_api(workdir, args.workers)
-    try:
-        results = _run(args, api, workdir, project=project, token=token, ports=ports,
-                       admin=admin)
-    finally:
-        api.terminate()
-        api.wait(30)
-        _unregister(admin, made)
-        sims.terminate()
+    results = []
+    with deployed(args.pods, args.workers) as bench:
+        pids = _family(bench.api.pid)
+        for mix in args.mixes:
+            through, direct = bench.mixes[mix]
+            for c in args.clients:
+                via = measure(Load("127.0.0.1", PORT, tuple(through), bench.headers, c,
+                                   args.seconds), pids)
+                pod = measure(Load("127.0.0.1", bench.ports[0], tuple(direct),
+                                   bench.headers, c, args.seconds))
+                row = {"mix": mix, "clients": c, "tricircle": via, "direct": pod,
+                       "rps_ratio": round(via["rps"] / pod["rps"], 2),
+                       "p50_ratio": round(via["p50_ms"] / pod["p50_ms"], 2)}
+                print(json.dumps(row), flush=True)
+                results.append(row)
     _table(results, args.workers)
 
 
-def _run(args: argparse.Namespace, api: subprocess.Popen, workdir: Path, *, project: str,
-         token: str, ports: list[int], admin: requests.Session) -> list[dict]:
+def _objects(workdir: Path, pods: int, *, project: str, token: str,
+             admin: requests.Session) -> dict[str, tuple[list[str], list[str]]]:
+    """Pods registered, servers' routing rows, a network and a port; the mixes' paths."""
     top = f"http://127.0.0.1:{PORT}"
-    admin_token = admin.get_token()
     call = requests.Session()
-    call.headers["X-Auth-Token"] = admin_token
+    call.headers["X-Auth-Token"] = admin.get_token()
     call.post(f"{top}/v1.0/pods", json={"pod": {"pod_name": layout.TOP_REGION}})
     pod_ids = [call.post(f"{top}/v1.0/pods", json={"pod": {
         "pod_name": f"BenchPod{i}", "az_name": f"benchaz{i}"}}).json()["pod"]["pod_id"]
-        for i in range(1, args.pods + 1)]
+        for i in range(1, pods + 1)]
     _routings(workdir / "bench.conf", pod_ids, project)
     user = requests.Session()
     user.headers["X-Auth-Token"] = token
@@ -320,28 +362,13 @@ def _run(args: argparse.Namespace, api: subprocess.Popen, workdir: Path, *, proj
     port = user.post(f"{top}/networking/v2.0/ports", json={"port": {
         "network_id": net["id"]}}).json()["port"]
     server = str(uuid.UUID(int=0 << 64 | 5))
-    headers = f"X-Auth-Token: {token}\r\nOpenStack-API-Version: compute 2.79\r\n"
-    mixes = {
+    return {
         "show": ([f"/compute/v2.1/servers/{server}"], [f"/v2.1/servers/{server}"]),
         "mix": ([f"/compute/v2.1/servers/{server}", "/compute/v2.1/servers/detail?limit=20",
                  "/networking/v2.0/networks", f"/networking/v2.0/ports/{port['id']}"],
                 [f"/v2.1/servers/{server}", "/v2.1/servers/detail?limit=20",
                  "/v2.0/networks", "/v2.0/ports/" + str(uuid.UUID(int=2 << 32))]),
     }
-    pids = _family(api.pid)
-    results = []
-    for mix, (through, direct) in ((m, mixes[m]) for m in args.mixes):
-        for c in args.clients:
-            via = measure(Load("127.0.0.1", PORT, tuple(through), headers, c, args.seconds),
-                          pids)
-            pod = measure(Load("127.0.0.1", ports[0], tuple(direct), headers, c,
-                               args.seconds))
-            row = {"mix": mix, "clients": c, "tricircle": via, "direct": pod,
-                   "rps_ratio": round(via["rps"] / pod["rps"], 2),
-                   "p50_ratio": round(via["p50_ms"] / pod["p50_ms"], 2)}
-            print(json.dumps(row), flush=True)
-            results.append(row)
-    return results
 
 
 def _routings(bench_conf: Path, pod_ids: list[str], project: str) -> None:
