@@ -168,6 +168,8 @@ def test_a_killed_worker_s_job_completes_once(pod1: Pod, database: str, tricircl
     conf.write_text(f"[database]\nconnection = {database}\n[xjob]\nlease_seconds = 2\n"
                     "sweep_interval = 0.5\npoll_interval = 0.1\nbackoff_base = 0\n"
                     "handler_modules = tests.testbed.slow_jobs\n"
+                    # Its own: no wake-ups, scrapes or counts shared with the testbed's.
+                    f"wake_port = 0\n[metrics]\nxjob_port = 0\ndirectory = {tmp_path}/m\n"
                     "[routing]\nclaim_seconds = 2\n")
     made_file = tmp_path / "made"
     with db.transaction() as s:
