@@ -47,27 +47,18 @@ class ListBinding(command.Lister):
         return common.columns(items, LIST + LONG if parsed.long else LIST)
 
 
-class ShowBinding(command.ShowOne):
+class ShowBinding(common.OneObject, command.ShowOne):
     """Show a pod binding"""
 
-    def get_parser(self, prog_name: str) -> Any:
-        parser = super().get_parser(prog_name)
-        parser.add_argument("binding", metavar="<binding-id>")
-        return parser
+    ARG = ("binding", "<binding-id>", "Binding ID")
 
     def take_action(self, parsed: Any) -> tuple:
         return common.one(common.client(self).call(
             "GET", f"/bindings/{parsed.binding}")["pod_binding"])
 
 
-class DeleteBinding(command.Command):
+class DeleteBinding(common.Delete):
     """Delete pod binding(s)"""
 
-    def get_parser(self, prog_name: str) -> Any:
-        parser = super().get_parser(prog_name)
-        parser.add_argument("bindings", metavar="<binding-id>", nargs="+")
-        return parser
-
-    def take_action(self, parsed: Any) -> None:
-        for binding in parsed.bindings:
-            common.client(self).call("DELETE", f"/bindings/{binding}")
+    PATH = "/bindings/{}"
+    ARG = ("bindings", "<binding-id>", "Binding ID(s)")

@@ -5,6 +5,7 @@ from typing import Any
 
 from osc_lib import exceptions
 from osc_lib.cli import format_columns
+from osc_lib.command import command
 
 
 def client(cmd: Any) -> Any:
@@ -51,3 +52,38 @@ def find_pod(tricircle: Any, name_or_id: str) -> dict:
         if name_or_id in (pod["pod_id"], pod["pod_name"]):
             return pod
     raise exceptions.CommandError(f"No pod with a name or ID of '{name_or_id}' exists.")
+
+
+class OneObject:
+    """A command on one object named by a positional argument (mix in before the cliff
+    command class): `ARG` = (dest, metavar, help)."""
+
+    ARG: tuple[str, str, str] = ("id", "<id>", "ID")
+
+    def get_parser(self, prog_name: str) -> Any:
+        parser = super().get_parser(prog_name)  # type: ignore[misc]
+        dest, metavar, help_ = self.ARG
+        parser.add_argument(dest, metavar=metavar, help=help_)
+        return parser
+
+
+class Delete(command.Command):
+    """Delete one or more objects: `PATH` with {} for each id (`resolve` turns what the
+    user typed into the id)."""
+
+    PATH = "/{}"
+    ARG: tuple[str, str, str] = ("ids", "<id>", "ID(s)")
+
+    def get_parser(self, prog_name: str) -> Any:
+        parser = super().get_parser(prog_name)
+        dest, metavar, help_ = self.ARG
+        parser.add_argument(dest, metavar=metavar, nargs="+", help=help_)
+        return parser
+
+    def resolve(self, tricircle: Any, given: str) -> str:
+        return given
+
+    def take_action(self, parsed: Any) -> None:
+        tricircle = client(self)
+        for given in getattr(parsed, self.ARG[0]):
+            tricircle.call("DELETE", self.PATH.format(self.resolve(tricircle, given)))

@@ -15,11 +15,8 @@ FILTERS = {"status": "status", "type": "type", "project": "project_id",
            "limit": "limit", "marker": "marker"}
 
 
-class _OneJob:
-    def get_parser(self, prog_name: str) -> Any:
-        parser = super().get_parser(prog_name)  # type: ignore[misc]
-        parser.add_argument("job", metavar="<job-id>")
-        return parser
+class _OneJob(common.OneObject):
+    ARG = ("job", "<job-id>", "Job ID")
 
 
 class ListJob(command.Lister):
@@ -56,14 +53,8 @@ class RedoJob(_OneJob, command.ShowOne):
         return common.one(common.client(self).call("PUT", f"/jobs/{parsed.job}")["job"])
 
 
-class DeleteJob(command.Command):
+class DeleteJob(common.Delete):
     """Delete job(s)"""
 
-    def get_parser(self, prog_name: str) -> Any:
-        parser = super().get_parser(prog_name)
-        parser.add_argument("jobs", metavar="<job-id>", nargs="+")
-        return parser
-
-    def take_action(self, parsed: Any) -> None:
-        for job in parsed.jobs:
-            common.client(self).call("DELETE", f"/jobs/{job}")
+    PATH = "/jobs/{}"
+    ARG = ("jobs", "<job-id>", "Job ID(s)")

@@ -68,57 +68,43 @@ class ListPod(command.Lister):
         return common.columns(pods, LIST + LONG if parsed.long else LIST)
 
 
-class ShowPod(command.ShowOne):
+class _OnePod(common.OneObject):
+    ARG = ("pod", "<pod>", "Pod (ID or name)")
+
+    def pod_id(self, parsed: Any) -> tuple[Any, str]:
+        tricircle = common.client(self)
+        return tricircle, common.find_pod(tricircle, parsed.pod)["pod_id"]
+
+
+class ShowPod(_OnePod, command.ShowOne):
     """Show a pod, with its services' health"""
 
-    def get_parser(self, prog_name: str) -> Any:
-        parser = super().get_parser(prog_name)
-        parser.add_argument("pod", metavar="<pod>", help="Pod (ID or name)")
-        return parser
-
     def take_action(self, parsed: Any) -> tuple:
-        tricircle = common.client(self)
-        pod_id = common.find_pod(tricircle, parsed.pod)["pod_id"]
+        tricircle, pod_id = self.pod_id(parsed)
         return common.one(_shown(tricircle.call("GET", f"/pods/{pod_id}")["pod"]))
 
 
-class DeletePod(command.Command):
+class DeletePod(common.Delete):
     """Delete pod(s)"""
 
-    def get_parser(self, prog_name: str) -> Any:
-        parser = super().get_parser(prog_name)
-        parser.add_argument("pods", metavar="<pod>", nargs="+", help="Pod(s) (ID or name)")
-        return parser
+    PATH = "/pods/{}"
+    ARG = ("pods", "<pod>", "Pod(s) (ID or name)")
 
-    def take_action(self, parsed: Any) -> None:
-        tricircle = common.client(self)
-        for name in parsed.pods:
-            tricircle.call("DELETE", f"/pods/{common.find_pod(tricircle, name)['pod_id']}")
+    def resolve(self, tricircle: Any, given: str) -> str:
+        return common.find_pod(tricircle, given)["pod_id"]
 
 
-class ShowPodSync(command.ShowOne):
+class ShowPodSync(_OnePod, command.ShowOne):
     """Show what the reconciler last found in a pod, per resource type"""
 
-    def get_parser(self, prog_name: str) -> Any:
-        parser = super().get_parser(prog_name)
-        parser.add_argument("pod", metavar="<pod>", help="Pod (ID or name)")
-        return parser
-
     def take_action(self, parsed: Any) -> tuple:
-        tricircle = common.client(self)
-        pod_id = common.find_pod(tricircle, parsed.pod)["pod_id"]
+        tricircle, pod_id = self.pod_id(parsed)
         return common.one(tricircle.call("GET", f"/pods/{pod_id}/sync")["sync"])
 
 
-class StartPodSync(command.ShowOne):
+class StartPodSync(_OnePod, command.ShowOne):
     """Queue a reconciler pass over a pod now; shows its job"""
 
-    def get_parser(self, prog_name: str) -> Any:
-        parser = super().get_parser(prog_name)
-        parser.add_argument("pod", metavar="<pod>", help="Pod (ID or name)")
-        return parser
-
     def take_action(self, parsed: Any) -> tuple:
-        tricircle = common.client(self)
-        pod_id = common.find_pod(tricircle, parsed.pod)["pod_id"]
+        tricircle, pod_id = self.pod_id(parsed)
         return common.one(tricircle.call("POST", f"/pods/{pod_id}/sync")["job"] or {})

@@ -40,27 +40,18 @@ class ListRouting(command.Lister):
         return common.columns(items, LIST + LONG if parsed.long else LIST)
 
 
-class ShowRouting(command.ShowOne):
+class ShowRouting(common.OneObject, command.ShowOne):
     """Show a routing entry"""
 
-    def get_parser(self, prog_name: str) -> Any:
-        parser = super().get_parser(prog_name)
-        parser.add_argument("routing", metavar="<routing-id>")
-        return parser
+    ARG = ("routing", "<routing-id>", "Routing entry ID")
 
     def take_action(self, parsed: Any) -> tuple:
         return common.one(common.client(self).call(
             "GET", f"/routings/{parsed.routing}")["routing"])
 
 
-class DeleteRouting(command.Command):
+class DeleteRouting(common.Delete):
     """Delete routing entries"""
 
-    def get_parser(self, prog_name: str) -> Any:
-        parser = super().get_parser(prog_name)
-        parser.add_argument("routings", metavar="<routing-id>", nargs="+")
-        return parser
-
-    def take_action(self, parsed: Any) -> None:
-        for routing in parsed.routings:
-            common.client(self).call("DELETE", f"/routings/{routing}")
+    PATH = "/routings/{}"
+    ARG = ("routings", "<routing-id>", "Routing entry ID(s)")
