@@ -89,7 +89,8 @@ def network(rounds: int) -> list[dict]:
                     resp = webob.Request.blank(path).get_response(app)
                     times.append(time.perf_counter() - t)
                     counts.append(statements[0])
-                    assert resp.status_code == 200 and len(resp.json_body[coll]) == 50
+                    assert resp.status_code == 200, resp.text
+                    assert len(resp.json_body[coll]) == 50, (path, len(resp.json_body[coll]))
                 out.append({"collection": coll, "rows": rows, "page": page,
                             "ms": round(statistics.median(times) * 1000, 2),
                             "sql_statements": max(counts)})

@@ -110,9 +110,19 @@ def remove_bottoms(s: Session, resource_type: str, top_ids: list[str]) -> None:
 
 # -- networks ---------------------------------------------------------------------------
 
-def network_dict(s: Session, net: Network) -> dict:
-    subnets = list(s.scalars(select(Subnet.id).where(Subnet.network_id == net.id)
-                             .order_by(Subnet.created_at)))
+def network_dicts(s: Session, nets: list[Network]) -> list[dict]:
+    """network_dict of each, their subnets read in one query (a list's page)."""
+    subnets: dict[str, list[str]] = {n.id: [] for n in nets}
+    for net_id, sub_id in s.execute(select(Subnet.network_id, Subnet.id).where(
+            Subnet.network_id.in_(list(subnets))).order_by(Subnet.created_at)):
+        subnets[net_id].append(sub_id)
+    return [network_dict(s, n, subnets[n.id]) for n in nets]
+
+
+def network_dict(s: Session, net: Network, subnets: list[str] | None = None) -> dict:
+    if subnets is None:
+        subnets = list(s.scalars(select(Subnet.id).where(Subnet.network_id == net.id)
+                                 .order_by(Subnet.created_at)))
     return {"id": net.id, "name": net.name, "description": net.description,
             "tenant_id": net.project_id, "project_id": net.project_id,
             "admin_state_up": net.admin_state_up, "shared": net.shared, "mtu": net.mtu,
@@ -337,19 +347,38 @@ def delete_subnet(s: Session, ctx: RequestContext, sub: Subnet) -> None:
 
 # -- ports ------------------------------------------------------------------------------
 
-def port_dict(s: Session, port: Port) -> dict:
-    ips = [{"subnet_id": a.subnet_id, "ip_address": a.ip_address} for a in s.scalars(
-        select(IPAllocation).where(IPAllocation.port_id == port.id).order_by(IPAllocation.id))]
+def port_dicts(s: Session, ports: list[Port]) -> list[dict]:
+    """port_dict of each, their addresses and groups read in one query each."""
+    ips: dict[str, list[dict]] = {p.id: [] for p in ports}
+    groups: dict[str, list[str]] = {p.id: [] for p in ports}
+    for a in s.scalars(select(IPAllocation).where(IPAllocation.port_id.in_(list(ips)))
+                       .order_by(IPAllocation.id)):
+        ips[a.port_id].append({"subnet_id": a.subnet_id, "ip_address": a.ip_address})
+    for port_id, group in s.execute(
+            select(PortSecurityGroup.port_id, PortSecurityGroup.security_group_id)
+            .where(PortSecurityGroup.port_id.in_(list(ips)))
+            .order_by(PortSecurityGroup.security_group_id)):
+        groups[port_id].append(group)
+    return [port_dict(s, p, ips[p.id], groups[p.id]) for p in ports]
+
+
+def port_dict(s: Session, port: Port, ips: list[dict] | None = None,
+              groups: list[str] | None = None) -> dict:
+    if ips is None:
+        ips = [{"subnet_id": a.subnet_id, "ip_address": a.ip_address} for a in s.scalars(
+            select(IPAllocation).where(IPAllocation.port_id == port.id)
+            .order_by(IPAllocation.id))]
+    if groups is None:
+        groups = list(s.scalars(select(PortSecurityGroup.security_group_id)
+                                .where(PortSecurityGroup.port_id == port.id)
+                                .order_by(PortSecurityGroup.security_group_id)))
     return {"id": port.id, "name": port.name, "description": port.description,
             "tenant_id": port.project_id, "project_id": port.project_id,
             "network_id": port.network_id, "mac_address": port.mac_address,
             "admin_state_up": port.admin_state_up,
             "status": "ACTIVE" if port.device_id else "DOWN", "device_id": port.device_id,
             "device_owner": port.device_owner, "fixed_ips": ips,
-            "security_groups": list(s.scalars(
-                select(PortSecurityGroup.security_group_id)
-                .where(PortSecurityGroup.port_id == port.id)
-                .order_by(PortSecurityGroup.security_group_id))),
+            "security_groups": groups,
             "allowed_address_pairs": port.allowed_address_pairs,
             "extra_dhcp_opts": port.extra_dhcp_opts,
             "binding:vnic_type": port.binding_vnic_type,

@@ -8,6 +8,7 @@ import webob
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from tricircle.api.network import paging as pages
 from tricircle.api.network import schemas as a
 from tricircle.api.wsgi import Request, json_response
 from tricircle.core import db, errors
@@ -122,6 +123,16 @@ FILTERS = {
 }
 
 
+# Sort keys beyond the filters (Neutron's is_sort_key attributes we keep).
+SORTS = {model: {"admin_state_up": model.admin_state_up} for model in (Network, Port, Router)
+         if hasattr(model, "admin_state_up")}
+# A page's dicts with the related rows read once for the page, not once per row.
+BULK = {Network: networking.network_dicts, Port: networking.port_dicts}
+# How Neutron names each resource in its NotFound for a marker.
+MARKED = {Network: "Network", Subnet: "Subnet", Port: "Port", Router: "Router",
+          SecurityGroup: "Security Group", SecurityGroupRule: "Security Group Rule"}
+
+
 def _fields(req: Request, item: dict) -> dict:
     wanted = req.GET.getall("fields")
     return {k: v for k, v in item.items() if k in wanted} if wanted else item
@@ -129,7 +140,8 @@ def _fields(req: Request, item: dict) -> dict:
 
 def _list(req: Request, model: Any, key: str, shape: Callable) -> dict:
     ctx = req.context
-    query = select(model).order_by(model.created_at, model.id)
+    paging = pages.of(req, {**FILTERS[model], **SORTS.get(model, {})}, model.id)
+    query = select(model)
     for name, column in FILTERS[model].items():
         values = req.GET.getall(name)
         if values:
@@ -143,8 +155,24 @@ def _list(req: Request, model: Any, key: str, shape: Callable) -> dict:
         if model is Network:
             mine = or_(mine, Network.shared.is_(True))
         query = query.where(mine)
+    sorted_ = paging.limit or req.GET.get("sort_key")
     with db.transaction() as s:
-        return {key: [_fields(req, shape(s, x)) for x in s.scalars(query)]}
+        anchor = None
+        if paging.marker is not None:
+            anchor = s.get(model, paging.marker)
+            if anchor is not None and not ctx.is_admin and anchor.project_id != \
+                    ctx.project_id and not getattr(anchor, "shared", False):
+                anchor = None  # another project's: as if there were none
+            if anchor is None:  # Neutron looks the marker up: its 404
+                raise errors.NotFound(f"{MARKED[model]} {paging.marker} could not be found.",
+                                      kind=f"{MARKED[model].replace(' ', '')}NotFound")
+        query = pages.apply(query, paging, anchor) if sorted_ else query.order_by(
+            model.created_at, model.id)
+        rows = list(s.scalars(query))
+        bulk = BULK.get(model)
+        items = bulk(s, rows) if bulk else [shape(s, x) for x in rows]
+    return pages.page(req, paging, [_fields(req, x) for x in items], key) if sorted_ \
+        else {key: [_fields(req, x) for x in items]}
 
 
 def _with_addresses(wanted: list[str]) -> Any:

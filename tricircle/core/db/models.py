@@ -162,7 +162,10 @@ class Subnet(Base):
 
 class Port(Base):
     __tablename__ = "ports"
-    __table_args__ = (UniqueConstraint("network_id", "mac_address"),)
+    # (project_id, id): a project's page of ports in id order is read off the index,
+    # not sorted out of all its ports.
+    __table_args__ = (UniqueConstraint("network_id", "mac_address"),
+                      Index("ix_ports_project_id_id", "project_id", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"), index=True)
