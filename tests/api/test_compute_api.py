@@ -430,3 +430,14 @@ def test_a_boot_naming_no_network_takes_the_projects_one_as_nova_does(
     status, body = create("auto", "2.37")
     assert status == 409 and "Multiple possible networks" in body["conflictingRequest"][
         "message"]
+
+
+def test_an_action_body_that_is_no_object_is_no_500(api) -> None:
+    """The fuzzer's find: a JSON list as a server action's body (the security group
+    actions looked into it as an object)."""
+    make_pods(api)
+    server = boot(api, "acted")
+    for body in ([], ["addSecurityGroup"], "x", 7, {}, {"reboot": {}, "pause": None}):
+        status, answer = api("POST", f"{COMPUTE}/servers/{server['id']}/action", body)
+        assert (status, answer["badRequest"]["message"]) == (
+            400, "Malformed message body: too many body keys"), body

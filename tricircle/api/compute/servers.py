@@ -255,6 +255,8 @@ def one(req: Request) -> webob.Response:
         _check_same_pod(req)
     if req.method == "POST" and rest == "action":
         action = req.json_body()
+        if not isinstance(action, dict) or len(action) != 1:  # Nova's action_peek
+            raise errors.BadRequest("Malformed message body: too many body keys")
         for verb in ("addSecurityGroup", "removeSecurityGroup"):
             if isinstance(action.get(verb), dict):
                 return _security_group_action(req, verb, action[verb].get("name"))
