@@ -13,7 +13,13 @@ from tb import layout, pod, procs
 from tests.testbed.test_compute import IMAGE
 from tests.testbed.test_l3 import wait_for
 from tests.testbed.test_reconcile import PODS_URL
-from tests.testbed.test_spine import openstack, openstack_error, openstack_ok, openstack_quiet
+from tests.testbed.test_spine import (
+    _cli,
+    openstack,
+    openstack_error,
+    openstack_ok,
+    openstack_quiet,
+)
 from tricircle.core import health
 
 # Stops a pod's nova-api: runs alone, after the parallel part (bin/test).
@@ -35,6 +41,10 @@ def test_a_list_with_a_pod_down_is_a_clear_503(flavor: str, unique: str,
     finally:
         pod.start(pod2)
         pod.wait_apis(pod2)
+    # Lists are whole again once the probes see Pod2 back ([health] threshold results
+    # in a row, from either xjob process), not the moment its API answers.
+    wait_for("a whole list again", lambda: _cli(
+        "tricircle-demo", ("server", "list", "--name", unique)).returncode == 0, timeout=60)
     listed = openstack("tricircle-demo", "server", "list", "--name", unique)
     assert [s["ID"] for s in listed] == [server["id"]]
 
