@@ -3,10 +3,12 @@ own production database, PostgreSQL."""
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 import socket
 import subprocess
+from pathlib import Path
 
 from . import confs, layout, procs
 from .confs import bin
@@ -68,17 +70,29 @@ def _as_postgres(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
 
+def _postgres_dir() -> Path:
+    """The cluster's directory: in .testbed when the postgres user can reach it, else in
+    /var/tmp (a checkout below a directory only root may enter)."""
+    if os.geteuid() != 0 or subprocess.run(
+            ["runuser", "-u", "postgres", "--", "test", "-x", str(layout.STATE)]
+            ).returncode == 0:
+        return POSTGRES_DIR
+    digest = hashlib.sha256(str(layout.STATE).encode()).hexdigest()[:8]
+    return Path(f"/var/tmp/tricircle-testbed-{digest}") / "postgres"
+
+
 def postgres(databases: list[str]) -> str:
     """Start the cluster (made on first use) and create `databases`; the URL prefix."""
-    data = POSTGRES_DIR / "data"
+    where = _postgres_dir()
+    data = where / "data"
     if not (data / "PG_VERSION").exists():
-        POSTGRES_DIR.mkdir(parents=True, exist_ok=True)
+        where.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
-            shutil.chown(POSTGRES_DIR, "postgres")
+            shutil.chown(where, "postgres")
         procs.run(_as_postgres([_pg("initdb"), "-D", str(data), "-U", "postgres",
                                 "-A", "trust", "--no-sync"]), "postgres")
     procs.start("postgres", _as_postgres([
-        _pg("postgres"), "-D", str(data), "-k", str(POSTGRES_DIR), "-h", layout.HOST,
+        _pg("postgres"), "-D", str(data), "-k", str(where), "-h", layout.HOST,
         "-p", str(layout.POSTGRES_PORT), "-c", "max_connections=300",
         "-c", "fsync=off", "-c", "synchronous_commit=off"]))
     procs.wait_until("postgres", lambda: port_open(layout.POSTGRES_PORT), 60, "listening")
