@@ -45,16 +45,39 @@ def make_servers(pod: int) -> list[dict]:
                   key=lambda s: (s["created"], s["id"]), reverse=True)
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A simulated pod's HTTP/1.1 server side: kept-alive connections, JSON answers."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real pod behind gunicorn
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle's algorithm and
+        # the client's delayed ACK add ~40 ms to every answer.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def answer(self, doc: dict, status: int = 200) -> None:
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """`handler` on a free port of 127.0.0.1, in threads of this process."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def sim_pod(latency: float, items: list[dict]) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as a real pod behind gunicorn
-
-        def setup(self) -> None:
-            super().setup()
-            # Headers and body go out in two writes: without this, Nagle's algorithm and
-            # the client's delayed ACK add ~40 ms to every answer.
-            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             time.sleep(latency)
             path = urlparse(self.path).path
@@ -70,20 +93,7 @@ def sim_pod(latency: float, items: list[dict]) -> ThreadingHTTPServer:
                 start = [s["id"] for s in items].index(query["marker"][0]) + 1
             self.answer({"servers": items[start:start + limit]}, 200)
 
-        def answer(self, doc: dict, status: int) -> None:
-            body = json.dumps(doc).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve(Handler)
 
 
 def serve_pods(n_pods: int, latency: float, ports: multiprocessing.Queue) -> None:

@@ -31,7 +31,6 @@ import dataclasses
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -49,6 +48,9 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "testbed"))
 from tb import clouds, identity, layout  # noqa: E402
+
+sys.path.insert(0, str(REPO / "bench"))
+import list_fanout  # noqa: E402
 
 PORT = 19990
 SERVERS_PER_POD = 100
@@ -87,13 +89,7 @@ def _sim_pod(pod: int, project: str) -> ThreadingHTTPServer:
             "tenant_id": project, "fixed_ips": [], "mac_address": "fa:16:3e:00:00:01",
             "status": "DOWN", "device_id": "", "device_owner": "", "name": "p"}
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            super().setup()
-            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
+    class Handler(list_fanout.JsonHandler):
         def do_GET(self) -> None:
             url = urlparse(self.path)
             path, query = url.path.rstrip("/"), parse_qs(url.query)
@@ -116,21 +112,7 @@ def _sim_pod(pod: int, project: str) -> ThreadingHTTPServer:
             else:
                 self.answer({"itemNotFound": {"code": 404, "message": "no"}}, 404)
 
-        def answer(self, doc: dict, status: int = 200) -> None:
-            body = json.dumps(doc).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return list_fanout.serve(Handler)
 
 
 def _serve_pods(n: int, project: str, out: multiprocessing.Queue) -> None:
