@@ -204,8 +204,7 @@ class PodClients:
                               from_root=from_root, admin=admin)
             if resp is not None:
                 return checked(region, resp, expect)
-        auth = self.service_auth if admin or ctx is None or ctx.user_auth is None \
-            else ctx.user_auth
+        auth = self._auth(ctx, admin)
         # keystoneauth retries timeouts as connection failures: a POST the pod received
         # but did not answer in time would be made twice. Only idempotent calls retry.
         once = method.upper() in ("POST", "PATCH")
@@ -233,6 +232,11 @@ class PodClients:
                   resp.elapsed.total_seconds())
         return checked(region, resp, expect)
 
+    def _auth(self, ctx: RequestContext | None, admin: bool) -> Any:
+        """The user's token, or the service account's (admin, or no user at hand)."""
+        return self.service_auth if admin or ctx is None or ctx.user_auth is None \
+            else ctx.user_auth
+
     def get_json(self, ctx: RequestContext | None, region: str, service_type: str,
                  path: str, *, params: list | None = None, headers: dict | None = None,
                  from_root: bool = False, admin: bool = False) -> Any:
@@ -247,8 +251,7 @@ class PodClients:
         cost several times its CPU per call (at 50 pods most of a merged list's overhead,
         a quarter of a proxied show's: docs/performance.md). None where keystoneauth must
         make the call: https, a token it must fetch, an expired token (401)."""
-        auth = self.service_auth if admin or ctx is None or ctx.user_auth is None \
-            else ctx.user_auth
+        auth = self._auth(ctx, admin)
         url = urlsplit((self.root if from_root else self.endpoint)(region, service_type)
                        + path)
         if url.scheme != "http":

@@ -14,7 +14,6 @@ import ipaddress
 import logging
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -96,15 +95,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def forget() -> None:
-    """Tests: back to counting in this process only."""
-    if _STATE["dir"] is not None:
-        shutil.rmtree(_STATE["dir"], ignore_errors=True)
-    _STATE["dir"] = None
-    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    values.ValueClass = values.MutexValue
-
-
 def render(extra: Iterable[Collector] = ()) -> tuple[bytes, str]:
     """The text exposition of this kind's processes (and `extra` collectors)."""
     registry = CollectorRegistry()
@@ -133,8 +123,8 @@ def scrape_allowed(remote_addr: str | None) -> bool:
         addr = ipaddress.ip_address(remote_addr)
     except ValueError:
         return False
-    return any(addr in ipaddress.ip_network(r) for r in CONF.metrics.allowed_source_ranges
-               if ipaddress.ip_network(r).version == addr.version)
+    nets = (ipaddress.ip_network(r) for r in CONF.metrics.allowed_source_ranges)
+    return any(net.version == addr.version and addr in net for net in nets)
 
 
 def gauge(name: str, documentation: str, labels: list[str],
@@ -157,10 +147,15 @@ def app(extra: Callable[[], Iterable[Collector]] = lambda: ()) -> Callable:
     """The WSGI app of /metrics: the text exposition to allowed sources, else 404."""
     def serve(environ: dict, start_response: Callable) -> list[bytes]:
         if not scrape_allowed(environ.get("REMOTE_ADDR")):
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"404 Not Found\n"]
+            return not_found(start_response)
         body, content_type = render(extra())
         start_response("200 OK", [("Content-Type", content_type),
                                   ("Content-Length", str(len(body)))])
         return [body] if environ.get("REQUEST_METHOD") != "HEAD" else []
     return serve
+
+
+def not_found(start_response: Callable) -> list[bytes]:
+    """The plain 404 of the operators' ports (/metrics refused, an unknown path)."""
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"404 Not Found\n"]

@@ -28,19 +28,19 @@ def router_topology(s: Session, router: Router, bridge: Bridge | None,
         Routing.top_id == router.id, Routing.resource_type == "router")).all())
     routes = l3.extra_routes(attached, {p: ip for p, ip in bridge_ips.items()
                                         if p in attached}, router.routes)
-    spanned = sorted(set(attached) | set(bottoms), key=lambda p: pods_by_id[p].pod_name
-                     if p in pods_by_id else p)
+    names = {p: pods_by_id[p].pod_name if p in pods_by_id else p
+             for p in set(attached) | set(bottoms)}
     return {
         "id": router.id, "name": router.name, "project_id": router.project_id,
         "status": routers.router_dict(s, router)["status"],
         "bridge": bridge and {"vlan": bridge.vlan, "cidr": bridge.cidr,
                               "physical_network": bridge.physical_network},
         "unplaced_cidrs": unplaced,
-        "pods": [{"pod_id": p, "pod_name": pods_by_id[p].pod_name if p in pods_by_id else p,
+        "pods": [{"pod_id": p, "pod_name": names[p],
                   "az_name": pods_by_id[p].az_name if p in pods_by_id else None,
                   "bottom_router_id": bottoms.get(p), "bridge_ip": bridge_ips.get(p),
                   "tenant_cidrs": sorted(attached.get(p, [])),
-                  "routes": routes.get(p, [])} for p in spanned]}
+                  "routes": routes.get(p, [])} for p in sorted(names, key=names.get)]}
 
 
 def topologies(s: Session, project_id: str | None = None, limit: int = 200) -> list[dict]:

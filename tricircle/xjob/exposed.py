@@ -91,8 +91,7 @@ def app() -> Callable:
             return scrape(environ, start_response)
         if path == "/healthcheck":
             return health(environ, start_response)
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"404 Not Found\n"]
+        return metrics.not_found(start_response)
     return route
 
 

@@ -124,8 +124,7 @@ FILTERS = {
 
 
 # Sort keys beyond the filters (Neutron's is_sort_key attributes we keep).
-SORTS = {model: {"admin_state_up": model.admin_state_up} for model in (Network, Port, Router)
-         if hasattr(model, "admin_state_up")}
+SORTS = {model: {"admin_state_up": model.admin_state_up} for model in (Network, Port, Router)}
 # A page's dicts with the related rows read once for the page, not once per row.
 BULK = {Network: networking.network_dicts, Port: networking.port_dicts}
 # How Neutron names each resource in its NotFound for a marker.
@@ -140,7 +139,8 @@ def _fields(req: Request, item: dict) -> dict:
 
 def _list(req: Request, model: Any, key: str, shape: Callable) -> dict:
     ctx = req.context
-    paging = pages.of(req, {**FILTERS[model], **SORTS.get(model, {})}, model.id)
+    paging = pages.of(req, {**FILTERS[model], **SORTS.get(model, {})}, model.id,
+                      unpaged=(model.created_at, model.id))
     query = select(model)
     for name, column in FILTERS[model].items():
         values = req.GET.getall(name)
@@ -150,29 +150,23 @@ def _list(req: Request, model: Any, key: str, shape: Callable) -> dict:
             query = query.where(column.in_(values))
     if model is Port and req.GET.getall("fixed_ips"):
         query = query.where(Port.id.in_(_with_addresses(req.GET.getall("fixed_ips"))))
+    visible = []  # what the caller may see: also what a marker may name
     if not ctx.is_admin:
         mine = model.project_id == ctx.project_id
         if model is Network:
             mine = or_(mine, Network.shared.is_(True))
-        query = query.where(mine)
-    sorted_ = paging.limit or req.GET.get("sort_key")
+        visible.append(mine)
     with db.transaction() as s:
         anchor = None
         if paging.marker is not None:
-            anchor = s.get(model, paging.marker)
-            if anchor is not None and not ctx.is_admin and anchor.project_id != \
-                    ctx.project_id and not getattr(anchor, "shared", False):
-                anchor = None  # another project's: as if there were none
+            anchor = s.scalar(select(model).where(model.id == paging.marker, *visible))
             if anchor is None:  # Neutron looks the marker up: its 404
                 raise errors.NotFound(f"{MARKED[model]} {paging.marker} could not be found.",
                                       kind=f"{MARKED[model].replace(' ', '')}NotFound")
-        query = pages.apply(query, paging, anchor) if sorted_ else query.order_by(
-            model.created_at, model.id)
-        rows = list(s.scalars(query))
+        rows = list(s.scalars(pages.apply(query.where(*visible), paging, anchor)))
         bulk = BULK.get(model)
         items = bulk(s, rows) if bulk else [shape(s, x) for x in rows]
-    return pages.page(req, paging, [_fields(req, x) for x in items], key) if sorted_ \
-        else {key: [_fields(req, x) for x in items]}
+    return pages.page(req, paging, [_fields(req, x) for x in items], key)
 
 
 def _with_addresses(wanted: list[str]) -> Any:

@@ -22,7 +22,9 @@ class Paging:
     reverse: bool
 
 
-def of(req: Request, sortable: dict[str, Any], id_column: Any) -> Paging:
+def of(req: Request, sortable: dict[str, Any], id_column: Any,
+       unpaged: tuple[Any, ...] = ()) -> Paging:
+    """The request's paging; neither sorted nor paged, the list is in `unpaged` order."""
     keys = [k for k in req.GET.getall("sort_key") if k]
     dirs = [d for d in req.GET.getall("sort_dir") if d]
     if len(keys) != len(dirs):
@@ -45,10 +47,12 @@ def of(req: Request, sortable: dict[str, Any], id_column: Any) -> Paging:
         raise errors.BadRequest(f"Limit must be an integer 0 or greater and not '{raw}'",
                                 kind="BadRequest")
     sorts = [(sortable[k], d == "asc") for k, d in zip(keys, dirs, strict=True)]
+    if not keys and not limit:
+        sorts = [(column, True) for column in unpaged]
     if not any(column is id_column for column, _ in sorts):
         sorts.append((id_column, True))  # a total order: ids are unique
     return Paging(sorts, limit or None, req.GET.get("marker") if limit else None,
-                  req.GET.get("page_reverse", "False").lower() == "true")
+                  bool(limit) and req.GET.get("page_reverse", "False").lower() == "true")
 
 
 def apply(query: Select, paging: Paging, anchor: Any | None) -> Select:
