@@ -62,9 +62,13 @@ def test_bindings_and_routings_with_the_cli(testbed: Path, cloud: Callable,
         ("server_group", demo.current_project_id)]
     shown = ok("routing", "show", str(rows[0]["ID"]))
     assert (shown["top_id"], shown["bottom_id"]) == (group.id, rows[0]["Bottom ID"])
-    assert shown["pod_id"] in {p["ID"] for p in ok("pod", "list")}
-    assert ok("routing", "list", "--top-id", group.id, "--pod", "Pod1", "-c", "ID") in (
-        [{"ID": rows[0]["ID"]}], [])
+    names = {p["ID"]: p["Name"] for p in ok("pod", "list")}
+    home = names[shown["pod_id"]]
+    other = next(n for n in ("Pod1", "Pod2") if n != home)
+    # --pod by name: the group's pod lists the row, another pod does not.
+    assert ok("routing", "list", "--top-id", group.id, "--pod", home, "-c", "ID") == [
+        {"ID": rows[0]["ID"]}]
+    assert ok("routing", "list", "--top-id", group.id, "--pod", other, "-c", "ID") == []
     # Paging: --limit is one page, and --marker the page after it.
     first = ok("routing", "list", "--limit", "2")
     assert len(first) == 2
