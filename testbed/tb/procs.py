@@ -29,10 +29,25 @@ def pid_path(name: str) -> Path:
     return layout.RUN / f"{name}.pid"
 
 
-def read_pid(name: str) -> int | None:
+def _recorded(name: str) -> tuple[int, str | None] | None:
+    """(pid, its start time) as `start` wrote them; older files hold the pid alone."""
     try:
-        return int(pid_path(name).read_text().strip())
-    except (OSError, ValueError):
+        fields = pid_path(name).read_text().split()
+        return int(fields[0]), (fields[1] if len(fields) > 1 else None)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def read_pid(name: str) -> int | None:
+    found = _recorded(name)
+    return found[0] if found else None
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc/<pid>/stat field 22)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
         return None
 
 
@@ -46,8 +61,12 @@ def pid_alive(pid: int) -> bool:
 
 
 def alive(name: str) -> bool:
-    pid = read_pid(name)
-    return pid is not None and pid_alive(pid)
+    """The recorded process runs. After a restart of the machine its PID may belong to
+    another process (one of the testbed's own, even): the start time must match too."""
+    found = _recorded(name)
+    if found is None or not pid_alive(found[0]):
+        return False
+    return found[1] is None or _start_time(found[0]) == found[1]
 
 
 def tail(name: str, lines: int = 30) -> str:
@@ -61,9 +80,8 @@ def tail(name: str, lines: int = 30) -> str:
 def start(name: str, argv: Sequence[str], env: Mapping[str, str] | None = None,
           cwd: Path | None = None) -> int:
     """Start `argv` in the background unless it already runs; return its PID."""
-    pid = read_pid(name)
-    if pid is not None and pid_alive(pid):
-        return pid
+    if alive(name):
+        return read_pid(name)  # type: ignore[return-value]
     layout.LOGS.mkdir(parents=True, exist_ok=True)
     layout.RUN.mkdir(parents=True, exist_ok=True)
     full_env = dict(os.environ)
@@ -74,7 +92,7 @@ def start(name: str, argv: Sequence[str], env: Mapping[str, str] | None = None,
         proc = subprocess.Popen(list(argv), stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=full_env, cwd=cwd,
                                 start_new_session=True)
-    pid_path(name).write_text(str(proc.pid))
+    pid_path(name).write_text(f"{proc.pid} {_start_time(proc.pid)}")
     return proc.pid
 
 
@@ -83,7 +101,7 @@ def stop(name: str, sig: int = signal.SIGTERM, grace: float = 20.0) -> bool:
     pid = read_pid(name)
     if pid is None:
         return False
-    if pid_alive(pid):
+    if alive(name):
         try:
             os.killpg(pid, sig)
         except ProcessLookupError:

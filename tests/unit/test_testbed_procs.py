@@ -1,6 +1,7 @@
 """The testbed's process handling: a service that fails is named with its log, never a hang."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -53,3 +54,19 @@ def test_failed_setup_command_raises_with_output():
     with pytest.raises(procs.ServiceFailed) as err:
         procs.run([sys.executable, "-c", "import sys; sys.exit('db sync: table exists')"], "setup")
     assert "db sync: table exists" in str(err.value)
+
+
+def test_a_pid_file_from_before_a_restart_does_not_name_another_process():
+    # After the machine restarted, a PID file may name a PID the kernel gave to another
+    # process since (here: this test's own); the service must be started, not taken as up.
+    layout.RUN.mkdir(parents=True)
+    procs.pid_path("svc").write_text(f"{os.getpid()} 1")
+    assert not procs.alive("svc")
+    pid = procs.start("svc", [sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert pid != os.getpid()
+        assert procs.alive("svc")
+        assert procs.start("svc", [sys.executable, "-c", "pass"]) == pid
+    finally:
+        procs.stop("svc", grace=5)
+    assert procs.pid_alive(os.getpid()), "stop signalled only what it started"
