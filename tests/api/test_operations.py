@@ -2,6 +2,8 @@
 (requests counted by API, route template and status)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import webob
 from prometheus_client import REGISTRY
@@ -60,3 +62,22 @@ def test_requests_are_counted_by_route_template_and_status(api: Api) -> None:
     assert f"{line} {before['show'] + 3}" in scraped.text
     # No token, so no one but the scrapers' addresses: a stranger finds nothing there.
     assert _get(api, "/metrics", remote="192.0.2.9").status_code == 404
+
+
+def test_every_request_is_logged_once_with_its_status_length_and_time(
+        api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    pods = make_pods(api)
+    pod_id = next(iter(pods.values()))
+    answered: dict = {}
+    with caplog.at_level("INFO", logger="tricircle.api.measured"):
+        caplog.clear()
+        status, _ = api("GET", f"/v1.0/pods/{pod_id}?fields=pod_name",
+                        answer_headers=answered)
+        assert api("GET", "/v1.0/pods", as_="demo")[0] == 403
+    lines = [r.getMessage() for r in caplog.records if r.name == "tricircle.api.measured"]
+    assert status == 200 and len(lines) == 2, lines
+    shown = re.fullmatch(r'(\S+) "GET /v1\.0/pods/(\S+)\?fields=pod_name" status: 200 '
+                         r'len: (\d+) time: \d+\.\d{4}', lines[0])
+    assert shown and shown.group(2) == pod_id, lines[0]
+    assert shown.group(3) == answered["Content-Length"]
+    assert re.fullmatch(r'\S+ "GET /v1\.0/pods" status: 403 len: \d+ time: \S+', lines[1])

@@ -52,10 +52,11 @@ def test_router_changes_through_both_api_processes_run_each_job_once(
         return all(status == "ACTIVE" for status in found)
     wait_for("every router to converge", done, timeout=180)
 
-    # Both API processes answered some of the changes (gunicorn logs the worker's pid).
+    # Both API processes answered some of the changes (each request's log line names the
+    # process that answered).
     served = _new(log, marks[0])
     pids = {m.group(1) for line in served if "add_router_interface" in line
-            for m in [re.search(r" pid=<?(\d+)>?$", line)] if m}
+            for m in [re.match(r"\S+ \S+ (\d+) INFO tricircle\.api\.measured ", line)] if m}
     assert len(pids) == 2, pids
     # Every job of these routers ran once per attempt across both xjob processes, and
     # succeeded.

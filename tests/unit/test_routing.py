@@ -74,3 +74,25 @@ def test_a_copy_made_while_its_row_was_deleted_is_removed(database: str) -> None
                        create=create_while_deleted, delete=removed.append)
     assert removed == ["bottom-1"]
     assert routing.bottom_id("top-1", "pod-a", "network") is None
+
+
+def test_where_a_server_lives_is_remembered_and_read_again_for_a_new_owner(
+        database: str) -> None:
+    with db.transaction() as s:
+        s.add(Pod(pod_id="pod-a", pod_name="A", az_name="az1"))
+    routing.record("vol-1", "pod-a", "volume", "p1", "vol-1")
+    pod, row = routing.locate("vol-1", "volume", project_id="p1")
+    assert (pod.pod_name, row.project_id, row.top_id) == ("A", "p1", "vol-1")
+
+    # Another process transfers it: this one reads the row again for the new owner...
+    with db.transaction() as s:
+        s.execute(update(Routing).where(Routing.top_id == "vol-1").values(project_id="p2"))
+    assert routing.locate("vol-1", "volume", project_id="p2")[1].project_id == "p2"
+    # ... and another process deletes the row: still found here (the pod answers for
+    # it, 404) until this process forgets it, then not found.
+    with db.transaction() as s:
+        s.execute(Routing.__table__.delete().where(Routing.top_id == "vol-1"))
+    assert routing.locate("vol-1", "volume")[0].pod_id == "pod-a"
+    routing.forget("vol-1", "pod-a", "volume")
+    assert routing.locate("vol-1", "volume") is None
+    assert routing.locate("vol-2", "volume") is None

@@ -1,7 +1,10 @@
 """Every API request counted and timed (tricircle/core/metrics.py), by the route template
-it matched (api/wsgi.py), never by the raw path: ids would make every request a series."""
+it matched (api/wsgi.py), never by the raw path: ids would make every request a series;
+and logged, one line each, as Nova's request log does (the log line's prefix names the
+process and the request id)."""
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -9,6 +12,7 @@ from typing import Any
 from tricircle.api.wsgi import ROUTE
 from tricircle.core import metrics
 
+LOG = logging.getLogger(__name__)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -18,10 +22,11 @@ class Measured:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         started = time.monotonic()
-        status = ["500"]
+        status, length = ["500"], ["-"]
 
         def start(line: str, headers: list, exc_info: Any = None) -> Any:
             status[0] = line.split(" ", 1)[0]
+            length[0] = next((v for k, v in headers if k.lower() == "content-length"), "-")
             return start_response(line, headers, exc_info)
         try:
             return self.app(environ, start)
@@ -30,9 +35,14 @@ class Measured:
             method = method if method in METHODS else "other"
             route = environ.get(ROUTE, "unmatched")
             metrics.API_REQUESTS.labels(self.api, method, route, status[0]).inc()
-            metrics.API_SECONDS.labels(self.api, method, route).observe(
-                time.monotonic() - started)
+            elapsed = time.monotonic() - started
+            metrics.API_SECONDS.labels(self.api, method, route).observe(elapsed)
             ctx = environ.get("tricircle.context")
             if ctx is not None and route != "unmatched":
                 metrics.API_FANOUT.labels(self.api, method, route).observe(
                     len(ctx.pods_called))
+            query = environ.get("QUERY_STRING")
+            LOG.info('%s "%s %s%s%s" status: %s len: %s time: %.4f',
+                     environ.get("REMOTE_ADDR", "-"), environ.get("REQUEST_METHOD", ""),
+                     environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
+                     f"?{query}" if query else "", status[0], length[0], elapsed)

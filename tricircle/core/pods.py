@@ -66,6 +66,23 @@ def availability_zones(session: Session) -> dict[str, list[Pod]]:
     return zones
 
 
+# (database URL, pod id) -> its row. A pod's row never changes (the API has no update; a
+# region registered again gets a new id), so each is read once per process.
+_known: dict[tuple[str, str], Pod] = {}
+
+
+def cached(pod_id: str) -> Pod | None:
+    """The pod with this id, from this process's memory after the first read."""
+    key = (CONF.database.connection, pod_id)
+    pod = _known.get(key)
+    if pod is None:
+        with db.transaction() as s:
+            pod = s.scalar(select(Pod).where(Pod.pod_id == pod_id))
+        if pod is not None:
+            _known[key] = pod
+    return pod
+
+
 def get_pod(session: Session, pod_id: str) -> Pod:
     pod = session.scalar(select(Pod).where(Pod.pod_id == pod_id))
     if pod is None:

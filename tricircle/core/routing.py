@@ -17,10 +17,10 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tricircle.core import db, errors
+from tricircle.core import db, errors, pods
 from tricircle.core.conf import CONF
 from tricircle.core.db.models import Job, Pod, Routing, utcnow
 
@@ -46,10 +46,18 @@ def top_ids(pod_id: str, bottom_ids: Iterable[str]) -> dict[str, tuple[str, str]
     wanted = list(set(bottom_ids))
     if not wanted:
         return {}
-    with db.transaction() as s:
-        rows = s.execute(select(Routing.bottom_id, Routing.top_id, Routing.resource_type)
-                         .where(Routing.pod_id == pod_id, Routing.bottom_id.in_(wanted)))
-        return {b: (top, rtype) for b, top, rtype in rows}
+    rows = db.read(_TOP_IDS, {"pod_id": pod_id, "ids": wanted})
+    return {b: (top, rtype) for b, top, rtype in rows}
+
+
+# The two reads every proxied call makes, built once: building a statement costs more
+# than running it (SQLAlchemy also keys its compiled cache on the statement object).
+_TOP_IDS = select(Routing.bottom_id, Routing.top_id, Routing.resource_type).where(
+    Routing.pod_id == bindparam("pod_id"),
+    Routing.bottom_id.in_(bindparam("ids", expanding=True)))
+_LOCATE = select(Routing.pod_id, Routing.top_id, Routing.project_id, Routing.created_at).where(
+    Routing.top_id == bindparam("top_id"),
+    Routing.resource_type == bindparam("resource_type")).limit(1)
 
 
 def record(top_id: str, pod_id: str, resource_type: str, project_id: str,
@@ -63,13 +71,33 @@ def record(top_id: str, pod_id: str, resource_type: str, project_id: str,
                                       "updated_at": utcnow()})
 
 
-def locate(top_id: str, resource_type: str) -> tuple[Pod, Routing] | None:
-    """(pod, row) of a top id whose bottom object lives in one pod."""
-    with db.transaction() as s:
-        found = s.execute(select(Pod, Routing).join(Routing, Routing.pod_id == Pod.pod_id)
-                          .where(Routing.top_id == top_id,
-                                 Routing.resource_type == resource_type)).first()
-    return (found[0], found[1]) if found else None
+# (database, top id, resource type) -> its row, as this process last read it, for what
+# lives in one pod (servers, volumes...): every call on one starts with this lookup. A
+# row never moves to another pod; its project may change (a volume transferred): a
+# caller of another project reads the row again. A row deleted by another process is
+# still found here, and its pod answers (404), as it would have a moment earlier.
+_located: dict[tuple[str, str, str], Row] = {}
+LOCATED_MAX = 100_000  # about 30 MB at most; emptied when full
+
+
+def locate(top_id: str, resource_type: str, *,
+           project_id: str | None = None) -> tuple[Pod, Row] | None:
+    """(pod, row) of a top id whose bottom object lives in one pod; the row has the
+    routing table's top_id, project_id and created_at. With `project_id`, a row this
+    process remembers for another project is read again."""
+    key = (CONF.database.connection, top_id, resource_type)
+    row = _located.get(key)
+    if row is None or (project_id is not None and row.project_id != project_id):
+        rows = db.read(_LOCATE, {"top_id": top_id, "resource_type": resource_type})
+        if not rows:
+            _located.pop(key, None)
+            return None
+        row = rows[0]
+        if len(_located) >= LOCATED_MAX:
+            _located.clear()
+        _located[key] = row
+    pod = pods.cached(row.pod_id)
+    return (pod, row) if pod is not None else None
 
 
 def _claim(top_id: str, pod: Pod, resource_type: str, project_id: str,
@@ -166,6 +194,7 @@ def ensure(top_id: str, pod: Pod, resource_type: str, project_id: str, *,
 
 def reassign(top_id: str, resource_type: str, project_id: str) -> None:
     """An object now belongs to another project (a volume transferred)."""
+    _located.pop((CONF.database.connection, top_id, resource_type), None)
     with db.transaction() as s:
         s.execute(update(Routing).where(Routing.top_id == top_id,
                                         Routing.resource_type == resource_type)
@@ -173,6 +202,7 @@ def reassign(top_id: str, resource_type: str, project_id: str) -> None:
 
 
 def forget(top_id: str, pod_id: str, resource_type: str) -> None:
+    _located.pop((CONF.database.connection, top_id, resource_type), None)
     with db.transaction() as s:
         s.execute(Routing.__table__.delete().where(
             Routing.top_id == top_id, Routing.pod_id == pod_id,

@@ -7,7 +7,7 @@ import logging
 import urllib.parse
 
 import webob
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 
 from tricircle.api import microversion
 from tricircle.api.compute import server_groups
@@ -42,13 +42,15 @@ def _network_names(server: dict) -> None:
     addresses = server.get("addresses")
     if not addresses:
         return
-    with db.transaction() as s:
-        names = {net_id: name for net_id, name in s.execute(
-            select(Network.id, Network.name).where(Network.id.in_(list(addresses))))}
+    names = dict(db.read(_NETWORK_NAMES, {"ids": list(addresses)}))
     server["addresses"] = {names.get(k) or k: v for k, v in addresses.items()}
 
 
-def _unknown(req: Request, row: Routing, pod: Pod | None = None) -> dict:
+_NETWORK_NAMES = select(Network.id, Network.name).where(
+    Network.id.in_(bindparam("ids", expanding=True)))
+
+
+def _unknown(req: Request, row: Routing | Row, pod: Pod | None = None) -> dict:
     """Nova's record of a server in a cell that is down (2.69): what the routing table
     knows. A show (`pod` given) adds the zone, and the user as UNKNOWN."""
     links = [{"rel": "self", "href": f"{req.application_url}/v2.1/servers/{row.top_id}"},

@@ -60,8 +60,9 @@ class Routed:
     def find_pod(self, req: Request, top_id: str) -> Pod | None:
         """The pod of an object the caller may see. A missing routing row (its creator
         died before writing it) is repaired by asking the pods."""
-        found = routing.locate(top_id, self.resource_type)
         ctx = req.context
+        found = routing.locate(top_id, self.resource_type,
+                               project_id=None if ctx.is_admin else ctx.project_id)
         if found is not None:
             pod, row = found
             return pod if ctx.is_admin or row.project_id == ctx.project_id else None

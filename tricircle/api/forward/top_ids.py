@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from tricircle.core import db, routing
 from tricircle.core.db.models import Pod, SecurityGroup
@@ -51,6 +51,10 @@ def _replace(body: Any, ids: dict[str, str], names: dict[str, str]) -> Any:
     return body
 
 
+_GROUP_NAMES = select(SecurityGroup.id, SecurityGroup.name).where(
+    SecurityGroup.id.in_(bindparam("ids", expanding=True)))
+
+
 def translate(answers: Iterable[tuple[Any, Pod]]) -> None:
     """Make pods' ids top ids in these JSON bodies, in place."""
     by_pod: dict[str, tuple[Pod, list[Any], set[str], set[str]]] = {}
@@ -63,9 +67,7 @@ def translate(answers: Iterable[tuple[Any, Pod]]) -> None:
                if b != top}
         names: dict[str, str] = {}
         if name_ids:
-            with db.transaction() as s:
-                names = dict(s.execute(select(SecurityGroup.id, SecurityGroup.name).where(
-                    SecurityGroup.id.in_([ids.get(n, n) for n in name_ids]))).all())
+            names = dict(db.read(_GROUP_NAMES, {"ids": [ids.get(n, n) for n in name_ids]}))
             names = {n: names[ids.get(n, n)] for n in name_ids if ids.get(n, n) in names}
         if ids or names:
             for body in bodies:
