@@ -6,13 +6,12 @@ from typing import Any
 from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request
 from tricircle.compute import quotas
-from tricircle.core import clients, db, errors, pods
+from tricircle.core import clients, errors, pods
 from tricircle.core.db.models import Pod
 
 
 def summed(req: Request, service_type: str) -> dict:
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
+    bottom = pods.bottom()
     results = clients.get().fanout(bottom, lambda p: proxy.call(req, p, service_type,
                                                                 expect_errors=False))
     for pod, r in results:

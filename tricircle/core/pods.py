@@ -48,14 +48,23 @@ def bottom_pods(session: Session, az_name: str | None = None) -> list[Pod]:
     return list(session.scalars(query))
 
 
+_BOTTOM_IDS = select(Pod.pod_id).where(Pod.az_name.is_not(None)).order_by(Pod.id)
+
+
+def bottom() -> list[Pod]:
+    """Every bottom pod, in registration order, outside any transaction: which pods
+    there are is read each time, their rows from memory (for every list's fan-out)."""
+    found = [cached(pod_id) for (pod_id,) in db.read(_BOTTOM_IDS)]
+    return [p for p in found if p is not None]
+
+
 def required_bottom_pods() -> list[Pod]:
     """Every bottom pod, for a call that needs at least one: none registered is a 503
     (the region has nowhere to serve it yet)."""
-    with db.transaction() as s:
-        bottom = bottom_pods(s)
-    if not bottom:
+    found = bottom()
+    if not found:
         raise errors.PodUnavailable("RegionOne", "no pod is registered.")
-    return bottom
+    return found
 
 
 def availability_zones(session: Session) -> dict[str, list[Pod]]:

@@ -281,8 +281,7 @@ def one(req: Request) -> webob.Response:
 def _actions_of_deleted(req: Request) -> webob.Response:
     """A deleted server's actions (2.21): its routing row is gone; the pod that still
     has its record answers (Nova checks the caller may see it)."""
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
+    bottom = pods.bottom()
     answers = clients.get().fanout(bottom, lambda p: proxy.call(req, p, "compute"))
     for pod, resp in answers:
         if not isinstance(resp, Exception) and resp.status_code == 200:

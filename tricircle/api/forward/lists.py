@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,8 @@ from tricircle.core.conf import CONF
 from tricircle.core.db.models import ListCursor, Pod, utcnow
 
 CURSOR_TTL = dt.timedelta(hours=6)
+PRUNE_EVERY = 60.0  # seconds between removals of expired cursors, per process
+_pruned = [0.0]  # when this process last did
 _PAGING = ("limit", "marker")
 
 
@@ -124,7 +127,10 @@ class _Listing:
         with db.transaction() as s:
             db.insert_ignore(s, ListCursor, {"marker": last_id, "query": self.digest,
                                              "pod_markers": markers, "created_at": utcnow()})
-            s.execute(delete(ListCursor).where(ListCursor.created_at < utcnow() - CURSOR_TTL))
+            if time.monotonic() - _pruned[0] > PRUNE_EVERY:  # not on every page: a scan
+                _pruned[0] = time.monotonic()
+                s.execute(delete(ListCursor).where(
+                    ListCursor.created_at < utcnow() - CURSOR_TTL))
 
 
 StandIns = Callable[[list[Pod]], list[tuple[str, dict]] | None]
@@ -142,8 +148,7 @@ def merged(req: Request, coll: Collection, find_pod: Callable[[str], Pod | None]
     naming the pod, `partial` the other pods' page with the missing pods named in the
     X-Tricircle-Missing-Pods header."""
     lst = _Listing(req, coll)
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
+    bottom = pods.bottom()
     by_id = {p.pod_id: p for p in bottom}
     down = health.down_pods(coll.service_type)
     asked = [p for p in bottom if p.pod_id not in down]

@@ -13,7 +13,7 @@ from typing import Any
 import webob
 
 from tricircle.api.wsgi import Request
-from tricircle.core import clients, db, errors, pods
+from tricircle.core import clients, errors, pods
 from tricircle.core.db.models import Pod
 
 # Request headers a pod may need; everything else (tokens, hop-by-hop) is set anew.
@@ -82,8 +82,7 @@ def every_pod(req: Request, service_type: str, *, params: Any = None,
     """This request's answer from every bottom pod at once, [(pod, raw answer)] in pod
     order; the first failure to get one (no answer, or with `expect_errors` False a
     4xx) is raised."""
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
+    bottom = pods.bottom()
     answers = clients.get().fanout(bottom, lambda p: call(
         req, p, service_type, params=params, expect_errors=expect_errors))
     clients.raise_first(answers)

@@ -66,8 +66,7 @@ class Routed:
         if found is not None:
             pod, row = found
             return pod if ctx.is_admin or row.project_id == ctx.project_id else None
-        with db.transaction() as s:
-            bottom = pods.bottom_pods(s)
+        bottom = pods.bottom()
         path = self.collection.show_path(req, top_id)
         answers = clients.get().fanout(bottom, lambda p: clients.get().request(
             ctx, p.pod_name, self.service_type, "GET", path, from_root=True, expect=(404,)))
