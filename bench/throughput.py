@@ -305,6 +305,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--pods", type=int, default=2)
     parser.add_argument("--mixes", nargs="+", default=["show", "mix"])
+    parser.add_argument("--floor", action="store_true",
+                        help="also the show through bench/floor_proxy.py (the floor)")
     args = parser.parse_args()
     results = []
     with deployed(args.pods, args.workers) as bench:
@@ -319,9 +321,38 @@ def main() -> None:
                 row = {"mix": mix, "clients": c, "tricircle": via, "direct": pod,
                        "rps_ratio": round(via["rps"] / pod["rps"], 2),
                        "p50_ratio": round(via["p50_ms"] / pod["p50_ms"], 2)}
+                if args.floor and mix == "show":
+                    with _floor(bench.ports[0], args.workers) as floor:
+                        row["floor"] = measure(Load("127.0.0.1", FLOOR_PORT, tuple(through),
+                                                    bench.headers, c, args.seconds), floor)
                 print(json.dumps(row), flush=True)
                 results.append(row)
     _table(results, args.workers)
+
+
+FLOOR_PORT = 19988
+
+
+@contextlib.contextmanager
+def _floor(pod_port: int, workers: int) -> Iterator[list[int]]:
+    """bench/floor_proxy.py under gunicorn as tricircle-api runs (gthread, its default
+    16 threads, `workers`) in front of the first simulated pod; its processes' pids."""
+    proc = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "gunicorn"), "-k", "gthread", "--threads", "16",
+         "-w", str(workers), "-b", f"127.0.0.1:{FLOOR_PORT}", "floor_proxy:app"],
+        cwd=REPO / "bench", env={**os.environ, "FLOOR_POD": f"127.0.0.1:{pod_port}"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            with contextlib.suppress(requests.ConnectionError):
+                requests.get(f"http://127.0.0.1:{FLOOR_PORT}/v2.1", timeout=1)
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # its workers forked
+        yield _family(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
 
 
 def _objects(workdir: Path, pods: int, *, project: str, token: str,
@@ -376,6 +407,14 @@ def _table(results: list[dict], workers: int) -> None:
         print(f"| {r['mix']} | {r['clients']} | {t['rps']} | {t['p50_ms']} | {t['p99_ms']} | "
               f"{t['cpu_ms_per_request']} | {d['rps']} | {d['p50_ms']} | {r['rps_ratio']} | "
               f"{r['p50_ratio']} |")
+    floors = [r for r in results if "floor" in r]
+    if floors:
+        print("\n| C | floor req/s | floor p50 ms | floor CPU ms/req | Tricircle CPU / floor |")
+        print("|---|---|---|---|---|")
+        for r in floors:
+            f = r["floor"]
+            print(f"| {r['clients']} | {f['rps']} | {f['p50_ms']} | {f['cpu_ms_per_request']} "
+                  f"| {r['tricircle']['cpu_ms_per_request'] / f['cpu_ms_per_request']:.1f} |")
 
 
 if __name__ == "__main__":

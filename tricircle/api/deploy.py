@@ -46,19 +46,11 @@ class ContextMiddleware:
 Middleware = Callable[[Callable], Callable]
 
 
-def set_defaults() -> None:
-    """keystonemiddleware's defaults as Tricircle wants them (also the config sample's,
-    through the `oslo.config.opts.defaults` entry point). Nothing in Tricircle reads the
-    user's catalog (pods are found in the service account's): tokens are validated
-    without it unless the operator asks. A token's cached data is then a fraction of the
-    size, and no X-Service-Catalog header is serialised on every request (a sixth of
-    keystonemiddleware's time per call)."""
-    for _group, opts in auth_token.AUTH_TOKEN_OPTS:
-        cfg.set_defaults(opts, include_service_catalog=False)
-
-
 def keystone_auth(conf: cfg.ConfigOpts) -> Middleware:
-    set_defaults()
+    # include_service_catalog stays true although nothing in Tricircle reads the user's
+    # catalog: keystonemiddleware keys its memcached entries by the token alone, so a
+    # token validated here without its catalog was read from a shared memcached by the
+    # pods' own Nova, which then had no catalog to find Neutron or Cinder with (500s).
     return lambda app: auth_token.AuthProtocol(app, {"oslo_config_config": conf,
                                                      "delay_auth_decision": True})
 
