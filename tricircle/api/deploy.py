@@ -10,6 +10,8 @@ Each API has its own factory, so an operator can serve them apart under any WSGI
 """
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable, Iterable
 
 import webob
@@ -46,13 +48,46 @@ class ContextMiddleware:
 Middleware = Callable[[Callable], Callable]
 
 
+class AuthProtocol(auth_token.AuthProtocol):
+    """keystonemiddleware with this process's memory in front of its token cache: a
+    token seen in the last `RECENT_SECONDS` is not read from memcached and parsed again
+    (a tenth of a proxied call's CPU, and a round trip). Only the fetch is skipped:
+    keystonemiddleware still checks the token's expiry and bind on every request. A
+    token revoked meanwhile is accepted for at most that long, as memcached already
+    does for `token_cache_time`."""
+
+    RECENT_SECONDS = 10.0
+    RECENT_MAX = 256  # tokens (a token's data with its catalog is tens of kB)
+
+    def __init__(self, app: Callable, conf: dict) -> None:
+        super().__init__(app, conf)
+        self._recent: dict[bytes, tuple[float, dict]] = {}
+
+    def fetch_token(self, token: str, allow_expired: bool = False) -> dict:
+        if allow_expired:
+            return super().fetch_token(token, allow_expired=True)
+        key = hashlib.sha256(token.encode()).digest()
+        seen = self._recent.get(key)
+        now = time.monotonic()
+        if seen is not None and now - seen[0] < self.RECENT_SECONDS:
+            return seen[1]
+        data = super().fetch_token(token)  # raises for a token Keystone refuses
+        if len(self._recent) >= self.RECENT_MAX:
+            self._recent = {k: v for k, v in self._recent.items()
+                            if now - v[0] < self.RECENT_SECONDS}
+            if len(self._recent) >= self.RECENT_MAX:
+                self._recent.clear()
+        self._recent[key] = (now, data)
+        return data
+
+
 def keystone_auth(conf: cfg.ConfigOpts) -> Middleware:
     # include_service_catalog stays true although nothing in Tricircle reads the user's
     # catalog: keystonemiddleware keys its memcached entries by the token alone, so a
     # token validated here without its catalog was read from a shared memcached by the
     # pods' own Nova, which then had no catalog to find Neutron or Cinder with (500s).
-    return lambda app: auth_token.AuthProtocol(app, {"oslo_config_config": conf,
-                                                     "delay_auth_decision": True})
+    return lambda app: AuthProtocol(app, {"oslo_config_config": conf,
+                                          "delay_auth_decision": True})
 
 
 class ComputeRequestId(request_id.RequestId):
