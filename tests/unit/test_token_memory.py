@@ -2,7 +2,11 @@
 fetch from keystonemiddleware's cache is skipped, nothing else."""
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
+
 import pytest
+import webob
 from keystonemiddleware import auth_token
 from keystonemiddleware.auth_token import _exceptions
 from oslo_config import cfg
@@ -59,3 +63,34 @@ def test_memory_is_bounded(protocol: deploy.AuthProtocol, fetched: list) -> None
         protocol.fetch_token(f"tok-{i}")
     assert len(protocol._recent) <= protocol.RECENT_MAX
     assert len(fetched) == protocol.RECENT_MAX * 3
+
+
+def test_tokens_are_validated_with_their_catalog_but_no_catalog_header_is_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # What keystonemiddleware caches (in a memcached the pods' Nova may share) keeps the
+    # catalog; the X-Service-Catalog header nothing in Tricircle reads is not made.
+    expires = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
+    token = {"token": {
+        "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S.000000Z"), "methods": ["password"],
+        "user": {"id": "u1", "name": "demo", "domain": {"id": "default", "name": "Default"}},
+        "project": {"id": "p1", "name": "demo",
+                    "domain": {"id": "default", "name": "Default"}},
+        "roles": [{"id": "r1", "name": "member"}],
+        "catalog": [{"type": "compute", "name": "nova", "endpoints": [
+            {"interface": "public", "region": "RegionOne", "url": "http://x/v2.1"}]}]}}
+    monkeypatch.setattr(auth_token.AuthProtocol, "fetch_token",
+                        lambda self, tok, allow_expired=False: token)
+    seen: dict = {}
+
+    def app(environ: dict, start: Callable) -> list[bytes]:
+        seen.update(environ)
+        start("200 OK", [])
+        return []
+    conf = cfg.ConfigOpts()
+    conf([], project="tricircle-test")
+    protocol = deploy.AuthProtocol(app, {"oslo_config_config": conf})
+    webob.Request.blank("/", headers={"X-Auth-Token": "tok"}).get_response(protocol)
+    assert protocol._identity_server._include_service_catalog is True
+    assert seen["HTTP_X_IDENTITY_STATUS"] == "Confirmed"
+    assert (seen["HTTP_X_USER_ID"], seen["HTTP_X_PROJECT_ID"]) == ("u1", "p1")
+    assert "HTTP_X_SERVICE_CATALOG" not in seen
