@@ -1,7 +1,7 @@
 """Version documents of the proxied APIs, advertising the microversions every pod supports."""
 from __future__ import annotations
 
-from tricircle.core import clients, db, microversions, pods
+from tricircle.core import clients, microversions, pods
 from tricircle.core.microversions import Version
 
 _caches: dict[str, microversions.RangeCache] = {}
@@ -10,8 +10,7 @@ _caches: dict[str, microversions.RangeCache] = {}
 def supported(service_type: str, base: tuple[Version, Version]) -> tuple[Version, Version]:
     """The range every bottom pod's `service_type` supports (`base` with no pod)."""
     def fetch() -> tuple[Version, Version]:
-        with db.transaction() as s:
-            names = [p.pod_name for p in pods.bottom_pods(s)]
+        names = [p.pod_name for p in pods.bottom()]
         results = clients.get().fanout(
             names, lambda name: clients.get().microversions(name, service_type))
         found = [r for _, r in results if isinstance(r, tuple)]

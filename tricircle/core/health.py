@@ -77,8 +77,7 @@ def probe(pod: Pod, service_type: str) -> Result:
 
 def check_all() -> int:
     """Probe every pod's services at once and record the results: how many changed."""
-    with db.transaction() as s:
-        bottom = pods.bottom_pods(s)
+    bottom = pods.bottom()
     targets = [(pod, service) for pod in bottom for service in PROBES]
     results = clients.get().fanout(targets, lambda t: probe(*t))
     changed = 0

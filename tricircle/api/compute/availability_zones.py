@@ -44,14 +44,12 @@ def _aggregate(pod: Pod) -> dict:
 
 def aggregates(req: Request) -> dict:
     authorize(req.context, "compute:aggregates:list")
-    with db.transaction() as s:
-        return {"aggregates": [_aggregate(p) for p in pods.bottom_pods(s)]}
+    return {"aggregates": [_aggregate(p) for p in pods.bottom()]}
 
 
 def aggregate(req: Request) -> dict:
     authorize(req.context, "compute:aggregates:show")
-    with db.transaction() as s:
-        for p in pods.bottom_pods(s):
-            if req.urlvars["id"] in (str(p.id), p.pod_id):
-                return {"aggregate": _aggregate(p)}
+    for p in pods.bottom():
+        if req.urlvars["id"] in (str(p.id), p.pod_id):
+            return {"aggregate": _aggregate(p)}
     raise errors.NotFound(f"Aggregate {req.urlvars['id']} could not be found.")
