@@ -21,8 +21,11 @@ def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
     if conn is None:
         conn = _local.conn = http.client.HTTPConnection(_HOST, int(_PORT))
     path = environ["PATH_INFO"].removeprefix("/compute")
-    conn.request("GET", path, headers={"X-Auth-Token": environ.get("HTTP_X_AUTH_TOKEN", ""),
-                                       "Accept": "application/json"})
+    headers = {"X-Auth-Token": environ.get("HTTP_X_AUTH_TOKEN", ""),
+               "Accept": "application/json"}
+    if "HTTP_OPENSTACK_API_VERSION" in environ:  # the pod answers at the same microversion
+        headers["OpenStack-API-Version"] = environ["HTTP_OPENSTACK_API_VERSION"]
+    conn.request("GET", path, headers=headers)
     resp = conn.getresponse()
     body = resp.read()
     start_response(f"{resp.status} {resp.reason}", [

@@ -334,13 +334,14 @@ FLOOR_PORT = 19988
 
 
 @contextlib.contextmanager
-def _floor(pod_port: int, workers: int) -> Iterator[list[int]]:
+def _floor(pod_port: int, workers: int, host: str = "127.0.0.1") -> Iterator[list[int]]:
     """bench/floor_proxy.py under gunicorn as tricircle-api runs (gthread, its default
-    16 threads, `workers`) in front of the first simulated pod; its processes' pids."""
+    16 threads, `workers`) in front of a pod (the first simulated one); its processes'
+    pids."""
     proc = subprocess.Popen(
         [str(REPO / ".venv" / "bin" / "gunicorn"), "-k", "gthread", "--threads", "16",
          "-w", str(workers), "-b", f"127.0.0.1:{FLOOR_PORT}", "floor_proxy:app"],
-        cwd=REPO / "bench", env={**os.environ, "FLOOR_POD": f"127.0.0.1:{pod_port}"},
+        cwd=REPO / "bench", env={**os.environ, "FLOOR_POD": f"{host}:{pod_port}"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
