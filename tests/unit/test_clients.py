@@ -167,3 +167,34 @@ def test_get_json_after_a_pod_restart_with_several_kept_connections() -> None:
     assert not {id(c) for c in stale} & {id(c) for c in pc.connections.idle[host, port]}
     pod.shutdown()
     pod.server_close()
+
+
+class _Plugin:
+    """As keystonemiddleware's plugin of a caller: `user` is the caller's AccessInfo."""
+
+    def __init__(self, token: str | None) -> None:
+        self.user = type("Access", (), {"auth_token": token})() if token else None
+        self.asked = 0
+
+    def get_headers(self, _session: object) -> dict:
+        self.asked += 1
+        return {"X-Auth-Token": self.user.auth_token if self.user else "other",
+                "X-Service-Token": f"service-{self.asked}"}
+
+
+def test_token_headers_are_kept_for_seconds_per_caller_token(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pc = clients.PodClients(CONF)
+    now = [1000.0]
+    monkeypatch.setattr(clients.time, "monotonic", lambda: now[0])
+    first, again = _Plugin("tok-a"), _Plugin("tok-a")  # two requests of one caller
+    assert pc.auth_headers(first)["X-Auth-Token"] == "tok-a"
+    assert pc.auth_headers(again) == {"X-Auth-Token": "tok-a", "X-Service-Token": "service-1"}
+    assert (first.asked, again.asked) == (1, 0)
+    assert pc.auth_headers(_Plugin("tok-b"))["X-Auth-Token"] == "tok-b"  # another caller
+    now[0] += pc.HEADERS_SECONDS
+    assert pc.auth_headers(again)["X-Service-Token"] == "service-1" and again.asked == 1
+    anonymous = _Plugin(None)  # no caller token to key on: asked every time
+    pc.auth_headers(anonymous)
+    pc.auth_headers(anonymous)
+    assert anonymous.asked == 2

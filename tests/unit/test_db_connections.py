@@ -6,7 +6,7 @@ from datetime import datetime
 
 import psycopg2
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import both_databases
@@ -82,5 +82,9 @@ def test_a_read_of_strings_runs_as_the_drivers_sql(database: str) -> None:
         assert expected  # the read found something to compare
     assert sorted(db.read(routing._TOP_IDS, {"pod_id": "pod-a", "ids": ["b1", "b3"]},
                           database)) == [("b1", "t1", "port"), ("b3", "t3", "port")]
+    # A value written in the statement stays in its place.
+    ports_of = select(Routing.top_id).where(Routing.resource_type == "port",
+                                            Routing.bottom_id.in_(bindparam("ids", expanding=True)))
+    assert sorted(db.read(ports_of, {"ids": ["b2", "b4"]}, database)) == [("t2",), ("t4",)]
     located = db.read(routing._LOCATE, {"top_id": "t1", "resource_type": "port"}, database)
     assert isinstance(located[0].created_at, datetime)  # not all strings: SQLAlchemy's rows

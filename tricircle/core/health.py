@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import time
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from tricircle.core import clients, db, errors, pods
 from tricircle.core.conf import CONF
@@ -117,14 +117,16 @@ _seen: dict[str, tuple[float, set[str]]] = {}
 CACHE_SECONDS = 1.0
 
 
+_DOWN = select(PodHealth.pod_id).where(PodHealth.service_type == bindparam("service_type"),
+                                       PodHealth.state == DOWN)
+
+
 def down_pods(service_type: str) -> set[str]:
     """The pods whose `service_type` the probes found down (read at most every second)."""
     at, down = _seen.get(service_type, (0.0, set()))
     if time.monotonic() - at < CACHE_SECONDS:
         return down
-    with db.transaction() as s:
-        down = set(s.scalars(select(PodHealth.pod_id).where(
-            PodHealth.service_type == service_type, PodHealth.state == DOWN)))
+    down = {pod_id for (pod_id,) in db.read(_DOWN, {"service_type": service_type})}
     _seen[service_type] = (time.monotonic(), down)
     return down
 

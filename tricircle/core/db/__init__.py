@@ -121,10 +121,10 @@ def read(statement: Any, params: dict | None = None,
         with engine.connect() as conn:
             return list(conn.execute(statement, params).all())
     sql, names = driver
-    values = [params[name] if index is None else params[name][index]
-              for _, name, index in names]
+    values = [constant if name is None else params[name] if index is None else
+              params[name][index] for _, name, index, constant in names]
     args: Any = values if engine.dialect.positional else {
-        key: value for (key, _, _), value in zip(names, values, strict=True)}
+        entry[0]: value for entry, value in zip(names, values, strict=True)}
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -137,15 +137,15 @@ def read(statement: Any, params: dict | None = None,
 
 
 # (statement, dialect, lengths of its list parameters) -> the driver's SQL and where each
-# of its parameters comes from: (its key in that SQL, our parameter's name, None or the
-# index in that list); None for a statement that is not all strings. Statements are
-# module constants: few entries.
-_driver: dict[tuple, tuple[str, list[tuple[str, str, int | None]]] | None] = {}
+# of its parameters comes from: (its key in that SQL, our parameter's name (None: a
+# value written in the statement), None or the index in that list, that value); None for
+# a statement that is not all strings. Statements are module constants: few entries.
+_Driver = tuple[str, list[tuple[str, str | None, int | None, Any]]]
+_driver: dict[tuple, _Driver | None] = {}
 DRIVER_SQL_MAX = 1024
 
 
-def _driver_sql(engine: Engine, statement: Any,
-                params: dict) -> tuple[str, list[tuple[str, str, int | None]]] | None:
+def _driver_sql(engine: Engine, statement: Any, params: dict) -> _Driver | None:
     lists = tuple(len(v) for v in params.values() if isinstance(v, list | tuple))
     key = (statement, engine.dialect.name, lists)
     try:
@@ -162,10 +162,14 @@ def _driver_sql(engine: Engine, statement: Any,
                  for name, v in params.items()}
         state = statement.compile(dialect=engine.dialect).construct_expanded_state(marks)
         keys = state.positiontup if engine.dialect.positional else list(state.parameters)
-        names = []
+        names: list[tuple[str, str | None, int | None, Any]] = []
         for sql_key in keys:
-            _, name, index = str(state.parameters[sql_key]).split("\x00")
-            names.append((sql_key, name, int(index) if index else None))
+            value = state.parameters[sql_key]
+            if isinstance(value, str) and value.startswith("\x00"):
+                _, name, index = value.split("\x00")
+                names.append((sql_key, name, int(index) if index else None, None))
+            else:
+                names.append((sql_key, None, None, value))
         found = (state.statement, names)
     if len(_driver) >= DRIVER_SQL_MAX:
         _driver.clear()
