@@ -8,9 +8,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from keystoneauth1 import access
+from keystonemiddleware.auth_token._user_plugin import UserAuthPlugin
 
 from tricircle.core import clients, errors
 from tricircle.core.conf import CONF
+from tricircle.core.context import RequestContext
 
 
 @pytest.fixture
@@ -169,32 +172,74 @@ def test_get_json_after_a_pod_restart_with_several_kept_connections() -> None:
     pod.server_close()
 
 
-class _Plugin:
-    """As keystonemiddleware's plugin of a caller: `user` is the caller's AccessInfo."""
 
-    def __init__(self, token: str | None) -> None:
-        self.user = type("Access", (), {"auth_token": token})() if token else None
-        self.asked = 0
+def test_calls_for_a_caller_carry_its_token_alone() -> None:
+    """What the pod receives for a user's call: the user's token, never Tricircle's
+    service token beside it (with it a pod takes the call as a service's)."""
+    seen: list[dict] = []
 
-    def get_headers(self, _session: object) -> dict:
-        self.asked += 1
-        return {"X-Auth-Token": self.user.auth_token if self.user else "other",
-                "X-Service-Token": f"service-{self.asked}"}
+    class Pod(ThreadingHTTPServer):
+        def __init__(self) -> None:
+            class Handler(BaseHTTPRequestHandler):
+                protocol_version = "HTTP/1.1"
+
+                def answer(self) -> None:
+                    seen.append(dict(self.headers))
+                    self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    data = b'{"server": {}}'
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+
+                do_GET = do_POST = answer
+
+                def log_message(self, *args: object) -> None:
+                    pass
+
+            super().__init__(("127.0.0.1", 0), Handler)
+            threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    pod = Pod()
+    pc = _Clients(f"http://127.0.0.1:{pod.server_port}/v2.1")
+    service = _Service()
+    user = access.create(body={"token": {"expires_at": "2999-01-01T00:00:00Z",
+                                         "user": {"id": "u"}, "methods": ["password"]}},
+                         auth_token="user-token")
+    plugin = UserAuthPlugin(user, None, session=service, auth=object())
+    assert plugin.get_headers(None)["X-Service-Token"] == "service-token"  # as it would
+    ctx = RequestContext(user_auth=plugin, project_id="p")
+    pc.request(ctx, "P", "compute", "GET", "/servers/x")  # over http.client
+    pc.request(ctx, "P", "compute", "POST", "/servers", json={"server": {}})  # keystoneauth
+    pod.shutdown()
+    pod.server_close()
+    assert [h.get("X-Auth-Token") for h in seen] == ["user-token", "user-token"]
+    assert not [h for h in seen if "X-Service-Token" in h]
 
 
-def test_token_headers_are_kept_for_seconds_per_caller_token(
+class _Service:
+    """keystonemiddleware's session for its service token, as the caller's plugin uses it."""
+
+    def get_token(self, auth: object = None) -> str:
+        return "service-token"
+
+
+def test_the_service_accounts_headers_are_kept_for_seconds(
         monkeypatch: pytest.MonkeyPatch) -> None:
     pc = clients.PodClients(CONF)
+    asked = []
+
+    class Service:
+        def get_headers(self, _session: object) -> dict:
+            asked.append(1)
+            return {"X-Auth-Token": f"service-{len(asked)}"}
+
+    pc.service_auth = Service()
     now = [1000.0]
     monkeypatch.setattr(clients.time, "monotonic", lambda: now[0])
-    first, again = _Plugin("tok-a"), _Plugin("tok-a")  # two requests of one caller
-    assert pc.auth_headers(first)["X-Auth-Token"] == "tok-a"
-    assert pc.auth_headers(again) == {"X-Auth-Token": "tok-a", "X-Service-Token": "service-1"}
-    assert (first.asked, again.asked) == (1, 0)
-    assert pc.auth_headers(_Plugin("tok-b"))["X-Auth-Token"] == "tok-b"  # another caller
+    assert pc.auth_headers(pc.service_auth) == {"X-Auth-Token": "service-1"}
+    assert pc.auth_headers(pc.service_auth) == {"X-Auth-Token": "service-1"}
     now[0] += pc.HEADERS_SECONDS
-    assert pc.auth_headers(again)["X-Service-Token"] == "service-1" and again.asked == 1
-    anonymous = _Plugin(None)  # no caller token to key on: asked every time
-    pc.auth_headers(anonymous)
-    pc.auth_headers(anonymous)
-    assert anonymous.asked == 2
+    assert pc.auth_headers(pc.service_auth) == {"X-Auth-Token": "service-2"}
+    other = clients.CallerToken("tok")  # anything else: asked every time (it is cheap)
+    assert pc.auth_headers(other) == {"X-Auth-Token": "tok"} and len(asked) == 2

@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import plugin
 from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 from requests.structures import CaseInsensitiveDict
@@ -114,6 +115,20 @@ class _Connections:
         conn.close()
 
 
+class CallerToken(plugin.BaseAuthPlugin):
+    """The caller's own token and nothing else: a call made on a user's behalf carries
+    what the user would have sent the pod. keystonemiddleware's plugin of the caller adds
+    Tricircle's service token, with which a pod takes the call as a service's (Cinder then
+    deletes an attachment in use for any user who asks through Tricircle: the bypass
+    CVE-2023-2088 closed), and each pod validated a second token per call."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def get_headers(self, session: Any, **kwargs: Any) -> dict[str, str]:
+        return {"X-Auth-Token": self.token}
+
+
 class PodClients:
     """One per process: the service account's session and the pool for fan-outs."""
 
@@ -137,7 +152,7 @@ class PodClients:
         self.pool = ThreadPoolExecutor(max_workers=conf.client.fanout_workers,
                                        thread_name_prefix="fanout")
         self.connections = _Connections(conf.client.timeout, conf.client.fanout_workers)
-        self._headers: dict[Any, tuple[float, dict]] = {}
+        self._service_headers: tuple[float, dict] | None = None
 
     # -- endpoints ---------------------------------------------------------------------
     def endpoint(self, region: str, service_type: str) -> str:
@@ -235,8 +250,10 @@ class PodClients:
 
     def _auth(self, ctx: RequestContext | None, admin: bool) -> Any:
         """The user's token, or the service account's (admin, or no user at hand)."""
-        return self.service_auth if admin or ctx is None or ctx.user_auth is None \
-            else ctx.user_auth
+        if admin or ctx is None or ctx.user_auth is None:
+            return self.service_auth
+        user = getattr(ctx.user_auth, "user", None)  # keystonemiddleware's: an AccessInfo
+        return CallerToken(user.auth_token) if user is not None else ctx.user_auth
 
     def get_json(self, ctx: RequestContext | None, region: str, service_type: str,
                  path: str, *, params: list | None = None, headers: dict | None = None,
@@ -295,35 +312,27 @@ class PodClients:
                 self.connections.give(host, port, conn)
             break
         if resp.status == 401:  # the token expired: keystoneauth renews it
-            self._headers = {}
+            self._service_headers = None
             return None
         metrics.pod_call(region, service_type, resp.status, started)
         return RawResponse(resp.status, resp.reason, resp.getheaders(), content)
 
-    # A plugin's headers as it gave them a moment ago are still the ones it would give:
-    # keystoneauth renews a token only when it has less than two minutes left. Asking
-    # again parsed each token's expiry on every call (4% of a proxied show's CPU).
+    # The service account's headers as its plugin gave them a moment ago are still the
+    # ones it would give: keystoneauth renews a token only when it has less than two
+    # minutes left. Asking again parsed the token's expiry on every call.
     HEADERS_SECONDS = 10.0
-    HEADERS_MAX = 1024
 
     def auth_headers(self, auth: Any) -> dict:
-        """The token headers `auth` sends (keystonemiddleware's plugin of the caller: the
-        caller's token and the service token; the service account's: its token)."""
+        """The token headers `auth` sends."""
         if auth is None:
             return {}
-        user = getattr(auth, "user", None)  # keystonemiddleware's: the caller's AccessInfo
-        key = user.auth_token if user is not None else (
-            "service" if auth is self.service_auth else None)
+        if auth is not self.service_auth:
+            return auth.get_headers(self.session) or {}
         now = time.monotonic()
-        kept = self._headers.get(key) if key is not None else None
-        if kept is not None and now - kept[0] < self.HEADERS_SECONDS:
-            return kept[1]
-        headers = auth.get_headers(self.session) or {}
-        if key is not None:
-            if len(self._headers) >= self.HEADERS_MAX:
-                self._headers = {}
-            self._headers[key] = (now, headers)
-        return headers
+        kept = self._service_headers
+        if kept is None or now - kept[0] >= self.HEADERS_SECONDS:
+            kept = self._service_headers = (now, auth.get_headers(self.session) or {})
+        return kept[1]
 
     def fanout(self, items: Iterable[T], call: Callable[[T], Any],
                deadline: float | None = None) -> list[tuple[T, Any]]:
