@@ -3,15 +3,18 @@ forgotten as soon as any rule changes, however it changes."""
 from __future__ import annotations
 
 import pytest
+from oslo_config import cfg
 from oslo_policy import _parser, policy
 
-from tricircle.core import conf, policies
+from tricircle.core import policies
 from tricircle.core.context import RequestContext
 
 
 @pytest.fixture
 def enforcer() -> policies.Enforcer:
-    found = policies.Enforcer(conf.setup([]))
+    own = cfg.ConfigOpts()  # not the process's: no option of another test comes along
+    own([], project="tricircle", default_config_files=[])
+    found = policies.Enforcer(own)
     found.register_defaults(policies.list_rules())
     found.load_rules()
     return found
