@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterable
 
 import webob
-import webob.dec
 from keystonemiddleware import auth_token
 from oslo_config import cfg
 from oslo_middleware import request_id
@@ -23,7 +22,7 @@ from oslo_middleware import request_id
 from tricircle.api import admin, compute, faults, network, volume
 from tricircle.api.measured import Measured
 from tricircle.api.microversion import Microversion
-from tricircle.api.wsgi import Request, Router
+from tricircle.api.wsgi import Layer, Request, Router
 from tricircle.core import metrics, policies, selfcheck
 from tricircle.core.conf import CONF
 from tricircle.core.context import RequestContext
@@ -32,17 +31,16 @@ from tricircle.core.context import RequestContext
 PREFIXES = {"compute": "/compute", "volume": "/volume", "network": "/networking"}
 
 
-class ContextMiddleware:
+class ContextMiddleware(Layer):
     def __init__(self, app: Callable) -> None:
         self.app = app
 
-    @webob.dec.wsgify(RequestClass=Request)
-    def __call__(self, req: Request) -> webob.Response:
+    def handle(self, req: Request) -> webob.Response:
         ctx = RequestContext.from_environ(req.environ)
         # Admin is what policy says it is (rule context_is_admin), not a role name here.
         ctx.is_admin = policies.allowed(ctx, "context_is_admin", {})
         req.environ["tricircle.context"] = ctx
-        return req.get_response(self.app)
+        return self.forward(req)
 
 
 Middleware = Callable[[Callable], Callable]

@@ -5,11 +5,9 @@ import logging
 from collections.abc import Callable
 
 import webob
-import webob.dec
-import webob.exc
 from oslo_config import cfg
 
-from tricircle.api.wsgi import json_response
+from tricircle.api.wsgi import Layer, Request, json_response
 from tricircle.core import errors
 from tricircle.core.conf import CONF
 
@@ -42,17 +40,16 @@ def _keystone_uri() -> str:
 Shape = Callable[[errors.TricircleError], dict]
 
 
-class FaultWrapper:
+class FaultWrapper(Layer):
     """Turn every exception below into a JSON error; never a stack trace to the client."""
 
     def __init__(self, app: Callable, shape: Shape = nova_body) -> None:
         self.app = app
         self.shape = shape
 
-    @webob.dec.wsgify
-    def __call__(self, req: webob.Request) -> webob.Response:
+    def handle(self, req: Request) -> webob.Response:
         try:
-            return req.get_response(self.app)
+            return self.forward(req)
         except errors.TricircleError as err:
             return self.answer(err)
         except UnicodeError:  # a query string or body that is not UTF-8 (webob decodes late)

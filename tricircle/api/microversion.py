@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import webob
-import webob.dec
 
 from tricircle.api import faults, versions
-from tricircle.api.wsgi import Request
+from tricircle.api.wsgi import Layer, Request
 from tricircle.core import errors, microversions
 
 HEADER = "OpenStack-API-Version"
 
 
-class Microversion:
+class Microversion(Layer):
     def __init__(self, app: Callable, *, service: str, service_type: str,
                  base: tuple[microversions.Version, microversions.Version],
                  legacy_header: str | None, shape: faults.Shape,
@@ -35,10 +34,9 @@ class Microversion:
             return req.headers.get(self.legacy_header)
         return None
 
-    @webob.dec.wsgify(RequestClass=Request)
-    def __call__(self, req: Request) -> webob.Response:
+    def handle(self, req: Request) -> webob.Response:
         if req.path_info.rstrip("/") in self.unversioned:
-            return req.get_response(self.app)
+            return self.forward(req)
         low, high = versions.supported(self.service_type, self.base)
         asked = self.requested(req)
         try:
@@ -55,7 +53,7 @@ class Microversion:
         except errors.TricircleError as err:
             return faults.FaultWrapper(self.app, self.shape).answer(err)
         req.environ["tricircle.microversion"] = version
-        resp = req.get_response(self.app)
+        resp = self.forward(req)
         text = microversions.text(version)
         resp.headers[HEADER] = f"{self.service} {text}"
         resp.headers.add("Vary", HEADER)

@@ -94,7 +94,28 @@ def _traverses(path: str) -> bool:
     return any(unquote(seg) in (".", "..") for seg in path.split("/"))
 
 
-class Router:
+class Layer:
+    """One of the API's own layers (microversion, faults, context, routes). From one to
+    the next a request passes as a Request and the answer comes back as a Response
+    (`forward`); only the outermost is called through WSGI. Through WSGI each layer made
+    a Request again and rebuilt the inner layer's Response from its status and headers."""
+
+    app: Callable
+
+    @webob.dec.wsgify(RequestClass=Request)
+    def __call__(self, req: Request) -> webob.Response:
+        return self.handle(req)
+
+    def handle(self, req: Request) -> webob.Response:
+        raise NotImplementedError
+
+    def forward(self, req: Request) -> webob.Response:
+        if isinstance(self.app, Layer):
+            return self.app.handle(req)
+        return req.get_response(self.app)
+
+
+class Router(Layer):
     """routes: {template: {METHOD: handler}}; `public` templates need no token."""
 
     def __init__(self, routes: dict[str, dict[str, Handler]],
@@ -104,8 +125,7 @@ class Router:
         # id (404), not the collection.
         self.strict_slash = strict_slash
 
-    @webob.dec.wsgify(RequestClass=Request)
-    def __call__(self, req: Request) -> webob.Response:
+    def handle(self, req: Request) -> webob.Response:
         if _traverses(req.path_info):
             raise errors.NotFound(f"The resource could not be found: {req.path_info[:200]}")
         if "\x00" in req.path_info or "%00" in req.query_string:
