@@ -231,7 +231,7 @@ def _unregister(admin: requests.Session, made: list[tuple[str, str]]) -> None:
 
 
 def _start(workdir: Path, workers: int, xjob: bool,
-           probe_every: float = 0) -> list[subprocess.Popen]:
+           probe_every: float = 0, threads: int | None = None) -> list[subprocess.Popen]:
     """tricircle-api (and tricircle-xjob) with the testbed's options, this bench's port,
     database and metrics directory; no wake-ups or metrics port shared with the
     testbed's own xjob."""
@@ -239,6 +239,7 @@ def _start(workdir: Path, workers: int, xjob: bool,
     conf.write_text(
         f"[DEFAULT]\nstate_path = {workdir}\n"
         f"[api]\nbind_port = {PORT}\nworkers = {workers}\n"
+        + (f"threads = {threads}\n" if threads else "") +
         f"[database]\nconnection = sqlite:///{workdir}/tricircle.sqlite\n"
         f"[metrics]\ndirectory = {workdir}/metrics\nxjob_port = 0\n"
         f"[xjob]\nwake_port = 0\n[health]\ninterval = {probe_every}\n")
@@ -270,7 +271,7 @@ class Deployed:
 
 @contextlib.contextmanager
 def deployed(pods: int, workers: int, xjob: bool = False,
-             probe_every: float = 0) -> Iterator[Deployed]:
+             probe_every: float = 0, threads: int | None = None) -> Iterator[Deployed]:
     """Simulated pods in Keystone, tricircle-api (and xjob, probing the pods every
     `probe_every` seconds) in front of them, the objects the mixes ask for; everything
     removed at the end."""
@@ -284,7 +285,7 @@ def deployed(pods: int, workers: int, xjob: bool = False,
     admin = identity.admin_session()
     made = _register(admin, [f"http://127.0.0.1:{p}" for p in ports])
     workdir = Path(tempfile.mkdtemp(prefix="tricircle-bench-"))
-    started = _start(workdir, workers, xjob, probe_every)
+    started = _start(workdir, workers, xjob, probe_every, threads)
     try:
         mixes = _objects(workdir, pods, project=project, token=token, admin=admin)
         yield Deployed(started[0], started[1] if xjob else None, ports,
@@ -303,13 +304,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per worker (default: [api] threads)")
     parser.add_argument("--pods", type=int, default=2)
     parser.add_argument("--mixes", nargs="+", default=["show", "mix"])
     parser.add_argument("--floor", action="store_true",
                         help="also the show through bench/floor_proxy.py (the floor)")
     args = parser.parse_args()
     results = []
-    with deployed(args.pods, args.workers) as bench:
+    with deployed(args.pods, args.workers, threads=args.threads) as bench:
         pids = _family(bench.api.pid)
         for mix in args.mixes:
             through, direct = bench.mixes[mix]

@@ -441,3 +441,22 @@ def test_an_action_body_that_is_no_object_is_no_500(api) -> None:
         status, answer = api("POST", f"{COMPUTE}/servers/{server['id']}/action", body)
         assert (status, answer["badRequest"]["message"]) == (
             400, "Malformed message body: too many body keys"), body
+
+
+def test_ids_known_to_be_top_ids_are_not_looked_up(api, pods,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server's own id and its image's (Glance is shared) are top ids already: an
+    answer naming nothing else makes no routing query."""
+    make_pods(api)
+    server = boot(api, "plain", "az1")
+    image = "70000000-0000-4000-8000-000000000007"
+    pods["Pod1"].items["server"][server["id"]]["image"] = {"id": image, "links": []}
+    asked: list[set[str]] = []
+    real = routing.top_ids
+    monkeypatch.setattr(routing, "top_ids", lambda pod_id, ids: asked.append(set(ids)) or
+                        real(pod_id, ids))
+    shown = api("GET", f"{COMPUTE}/servers/{server['id']}", as_="demo")[1]["server"]
+    assert shown["id"] == server["id"] and shown["image"]["id"] == image
+    [listed] = api("GET", f"{COMPUTE}/servers/detail?name=plain", as_="demo")[1]["servers"]
+    assert listed["image"]["id"] == image
+    assert asked and not set().union(*asked) & {server["id"], image}

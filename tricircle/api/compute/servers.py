@@ -82,6 +82,12 @@ def _stand_ins(req: Request, missing: list[Pod]) -> list[tuple[str, dict]] | Non
         return [(row.pod_id, _unknown(req, row)) for row in s.scalars(query)]
 
 
+def _image(server: dict) -> list[str]:
+    """A server's image: Glance is shared by every pod, its ids are the same everywhere."""
+    image = server.get("image")
+    return [image["id"]] if isinstance(image, dict) and "id" in image else []
+
+
 SERVERS = Routed(
     resource_type="server", key="server",
     collection=lists.Collection("compute", "servers", RULES,
@@ -89,7 +95,7 @@ SERVERS = Routed(
                                 lambda req, server_id: f"/v2.1/servers/{server_id}"),
     az_field=AZ_FIELD, owner_field="tenant_id",
     not_found="Instance {id} could not be found.", translate_more=_network_names,
-    stand_ins=_stand_ins)
+    stand_ins=_stand_ins, foreign=_image)
 
 
 def index(req: Request) -> dict:

@@ -4,8 +4,9 @@ made in the pod of the requested availability zone, found by the routing table a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import webob
 
@@ -33,6 +34,8 @@ class Routed:
     next_links: bool = True
     # Records standing in for a missing pod's objects in a list (lists.merged), if any.
     stand_ins: Callable[[Request, list[Pod]], list[tuple[str, dict]] | None] | None = None
+    # Ids an item names that are never a pod's own (a server's image: Glance is shared).
+    foreign: Callable[[dict], Iterable[str]] = lambda item: ()
 
     @property
     def service_type(self) -> str:
@@ -49,12 +52,24 @@ class Routed:
 
     def translate(self, body: dict, pod: Pod) -> dict:
         """Any answer about one object (itself, its interfaces, groups, attachments...)."""
-        if isinstance(body.get(self.key), dict):
-            self.translate_item(body[self.key], pod)
+        item = body.get(self.key)
+        if isinstance(item, dict):
+            self.translate_item(item, pod)
         elif self.translate_more:  # a sub-resource (a server's `ips`: its addresses)
             self.translate_more(body)
-        top_ids.translate([(body, pod)])
+        top_ids.translate([(body, pod)], self.kept([item] if isinstance(item, dict) else []))
         return body
+
+    def kept(self, items: Iterable[Any]) -> set[str]:
+        """The ids in these items that are top ids already: each one's own (these keep
+        their pod id as top id) and what it names of shared services."""
+        found: set[str] = set()
+        for item in items:
+            if isinstance(item, dict):
+                if isinstance(item.get("id"), str):
+                    found.add(item["id"])
+                found.update(i for i in self.foreign(item) if isinstance(i, str))
+        return found
 
     # -- where it lives --------------------------------------------------------------
     def find_pod(self, req: Request, top_id: str) -> Pod | None:
@@ -97,7 +112,7 @@ class Routed:
         items, links = lists.merged(
             req, self.collection, lambda i: self.find_pod(req, i), translate,
             stand_ins=None if stand_ins is None else lambda missing: stand_ins(req, missing))
-        top_ids.translate(seen)  # one query per pod for the whole page
+        top_ids.translate(seen, self.kept(i for i, _ in seen))  # one query per pod per page
         body: dict = {self.collection.key: [summary(i) for i in items] if summary else items}
         if links and self.next_links:
             body[f"{self.collection.key}_links"] = links

@@ -55,15 +55,19 @@ _GROUP_NAMES = select(SecurityGroup.id, SecurityGroup.name).where(
     SecurityGroup.id.in_(bindparam("ids", expanding=True)))
 
 
-def translate(answers: Iterable[tuple[Any, Pod]]) -> None:
-    """Make pods' ids top ids in these JSON bodies, in place."""
+def translate(answers: Iterable[tuple[Any, Pod]], kept: Iterable[str] = ()) -> None:
+    """Make pods' ids top ids in these JSON bodies, in place. `kept`: UUIDs the caller
+    knows are top ids already (a server's own id, an image's): not looked up, and with
+    nothing else to look up, no query at all."""
     by_pod: dict[str, tuple[Pod, list[Any], set[str], set[str]]] = {}
     for body, pod in answers:
         entry = by_pod.setdefault(pod.pod_id, (pod, [], set(), set()))
         entry[1].append(body)
         _strings(body, entry[2], entry[3])
+    known = set(kept)
     for pod, bodies, found, name_ids in by_pod.values():
-        ids = {b: top for b, (top, _) in routing.top_ids(pod.pod_id, found | name_ids).items()
+        wanted = (found - known) | name_ids
+        ids = {b: top for b, (top, _) in routing.top_ids(pod.pod_id, wanted).items()
                if b != top}
         names: dict[str, str] = {}
         if name_ids:
