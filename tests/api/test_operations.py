@@ -81,3 +81,27 @@ def test_every_request_is_logged_once_with_its_status_length_and_time(
     assert shown and shown.group(2) == pod_id, lines[0]
     assert shown.group(3) == answered["Content-Length"]
     assert re.fullmatch(r'\S+ "GET /v1\.0/pods" status: 403 len: \d+ time: \S+', lines[1])
+
+
+def test_the_log_line_waits_for_the_answer_to_be_sent(caplog: pytest.LogCaptureFixture) -> None:
+    """Logged when the server closes the body (the answer is out), not before: the
+    caller does not wait for it. A request that raised is logged at once."""
+    from tricircle.api.measured import Measured  # noqa: PLC0415
+
+    def app(environ: dict, start_response) -> list[bytes]:
+        if environ["PATH_INFO"] == "/boom":
+            raise RuntimeError("boom")
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    measured = Measured(app, "admin")
+    with caplog.at_level("INFO", logger="tricircle.api.measured"):
+        caplog.clear()
+        body = measured(webob.Request.blank("/fine").environ, lambda *a: None)
+        assert b"".join(body) == b"ok" and not caplog.records
+        body.close()
+        [line] = [r.getMessage() for r in caplog.records]
+        assert '"GET /fine" status: 200 len: 2 time: ' in line
+        with pytest.raises(RuntimeError):
+            measured(webob.Request.blank("/boom").environ, lambda *a: None)
+        assert '"GET /boom" status: 500' in caplog.records[-1].getMessage()
