@@ -48,7 +48,7 @@ class Enforcer(policy.Enforcer):
 
     @rules.setter
     def rules(self, rules: policy.Rules) -> None:
-        self._rules = _Rules(rules, rules.default_rule, self._forget)
+        self._rules = _Rules(rules, getattr(rules, "default_rule", None), self._forget)
         self._forget()
 
     def _forget(self) -> None:
