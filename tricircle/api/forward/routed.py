@@ -57,7 +57,7 @@ class Routed:
             self.translate_item(item, pod)
         elif self.translate_more:  # a sub-resource (a server's `ips`: its addresses)
             self.translate_more(body)
-        top_ids.translate([(body, pod)], self.kept([item] if isinstance(item, dict) else []))
+        top_ids.translate([(body, pod)], self.kept([item]))
         return body
 
     def kept(self, items: Iterable[Any]) -> set[str]:

@@ -143,8 +143,7 @@ def get_enforcer(conf: cfg.ConfigOpts = CONF) -> policy.Enforcer:
 
 def authorize(ctx: RequestContext, rule: str, target: dict | None = None) -> None:
     """Raise Forbidden unless `rule` allows `ctx` on `target` (default: its own project)."""
-    target = target if target is not None else {"project_id": ctx.project_id}
-    if not get_enforcer().allows(rule, target, ctx):
+    if not allowed(ctx, rule, target):
         raise errors.Forbidden(f"Policy does not allow {rule} to be performed.")
 
 
