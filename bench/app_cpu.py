@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import json
 import sys
 import time
 from pathlib import Path
+
+import webob
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import throughput
@@ -34,26 +35,16 @@ def main() -> None:
     parser.add_argument("--profile", default=None)
     args = parser.parse_args()
     with throughput.deployed(2, 1) as bench:
-        cmdline = Path(f"/proc/{bench.api.pid}/cmdline").read_text().split("\0")
-        base = str(throughput.layout.STATE / "tricircle" / "tricircle.conf")
-        ours = next(a for a in cmdline if a.endswith("bench.conf"))  # its database
-        cfg = conf.setup(["--config-file", base, "--config-file", ours])
+        cfg = conf.setup(bench.conf_args)
         metrics.prepare("api")
         app = deploy.all_apps(cfg)
-        token = bench.headers.split("X-Auth-Token: ")[1].split("\r\n")[0]
         paths = bench.mixes[args.mix][0]
 
         def call(path: str) -> None:
-            route, _, query = path.partition("?")
             status: list[str] = []
-            body = app({"REQUEST_METHOD": "GET", "PATH_INFO": route, "QUERY_STRING": query,
-                        "SCRIPT_NAME": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "1",
-                        "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-                        "HTTP_X_AUTH_TOKEN": token,
-                        "HTTP_OPENSTACK_API_VERSION": "compute 2.79",
-                        "wsgi.input": io.BytesIO(b""), "wsgi.url_scheme": "http",
-                        "wsgi.errors": sys.stderr},
-                       lambda line, headers, exc_info=None: status.append(line))
+            environ = webob.Request.blank(path, remote_addr="127.0.0.1", headers={
+                "X-Auth-Token": bench.token, "OpenStack-API-Version": "compute 2.79"}).environ
+            body = app(environ, lambda line, headers, exc_info=None: status.append(line))
             b"".join(body)
             body.close()  # as the server does: the request's log line and metrics
             if not status[0].startswith("200"):

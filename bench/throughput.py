@@ -235,7 +235,7 @@ def _start(workdir: Path, workers: int, xjob: bool,
     """tricircle-api (and tricircle-xjob) with the testbed's options, this bench's port,
     database and metrics directory; no wake-ups or metrics port shared with the
     testbed's own xjob."""
-    conf = workdir / "bench.conf"
+    conf = workdir / BENCH_CONF
     conf.write_text(
         f"[DEFAULT]\nstate_path = {workdir}\n"
         f"[api]\nbind_port = {PORT}\nworkers = {workers}\n"
@@ -243,8 +243,7 @@ def _start(workdir: Path, workers: int, xjob: bool,
         f"[database]\nconnection = sqlite:///{workdir}/tricircle.sqlite\n"
         f"[metrics]\ndirectory = {workdir}/metrics\nxjob_port = 0\n"
         f"[xjob]\nwake_port = 0\n[health]\ninterval = {probe_every}\n")
-    base = layout.STATE / "tricircle" / "tricircle.conf"
-    args = ["--config-file", str(base), "--config-file", str(conf)]
+    args = _conf_args(workdir)
     venv = REPO / ".venv" / "bin"
     subprocess.run([str(venv / "tricircle-manage"), *args, "db", "sync"], check=True,
                    capture_output=True)
@@ -260,11 +259,22 @@ def _start(workdir: Path, workers: int, xjob: bool,
     raise RuntimeError(f"tricircle-api did not start: {workdir / 'tricircle-api.log'}")
 
 
+BENCH_CONF = "bench.conf"
+
+
+def _conf_args(workdir: Path) -> list[str]:
+    """The testbed's options, then this bench's (its port, database, metrics...)."""
+    return ["--config-file", str(layout.STATE / "tricircle" / "tricircle.conf"),
+            "--config-file", str(workdir / BENCH_CONF)]
+
+
 @dataclasses.dataclass
 class Deployed:
     api: subprocess.Popen
     xjob: subprocess.Popen | None
     ports: list[int]  # the simulated pods'
+    token: str  # the demo user's
+    conf_args: list[str]  # tricircle-api's command line
     headers: str
     mixes: dict[str, tuple[list[str], list[str]]]  # name -> (through us, to the pod)
 
@@ -288,7 +298,8 @@ def deployed(pods: int, workers: int, xjob: bool = False,
     started = _start(workdir, workers, xjob, probe_every, threads)
     try:
         mixes = _objects(workdir, pods, project=project, token=token, admin=admin)
-        yield Deployed(started[0], started[1] if xjob else None, ports,
+        yield Deployed(started[0], started[1] if xjob else None, ports, token,
+                       _conf_args(workdir),
                        f"X-Auth-Token: {token}\r\nOpenStack-API-Version: compute 2.79\r\n",
                        mixes)
     finally:
@@ -369,7 +380,7 @@ def _objects(workdir: Path, pods: int, *, project: str, token: str,
     pod_ids = [call.post(f"{top}/v1.0/pods", json={"pod": {
         "pod_name": f"BenchPod{i}", "az_name": f"benchaz{i}"}}).json()["pod"]["pod_id"]
         for i in range(1, pods + 1)]
-    _routings(workdir / "bench.conf", pod_ids, project)
+    _routings(workdir, pod_ids, project)
     user = requests.Session()
     user.headers["X-Auth-Token"] = token
     net = user.post(f"{top}/networking/v2.0/networks", json={"network": {
@@ -388,12 +399,11 @@ def _objects(workdir: Path, pods: int, *, project: str, token: str,
     }
 
 
-def _routings(bench_conf: Path, pod_ids: list[str], project: str) -> None:
+def _routings(workdir: Path, pod_ids: list[str], project: str) -> None:
     """The servers' routing rows, as a boot through Tricircle would have left them."""
     from tricircle.core import conf, db  # noqa: PLC0415
     from tricircle.core.db.models import Routing  # noqa: PLC0415
-    conf.setup(["--config-file", str(layout.STATE / "tricircle" / "tricircle.conf"),
-                "--config-file", str(bench_conf)])
+    conf.setup(_conf_args(workdir))
     with db.transaction() as s:
         for n, pod_id in enumerate(pod_ids):
             for i in range(SERVERS_PER_POD):
