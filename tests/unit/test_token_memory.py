@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 import webob
+from keystoneauth1.access import access
 from keystonemiddleware import auth_token
 from keystonemiddleware.auth_token import _exceptions
 from oslo_config import cfg
@@ -40,12 +41,13 @@ def test_a_token_is_fetched_once_while_recent_then_again(
         protocol: deploy.AuthProtocol, fetched: list, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1000.0]
     monkeypatch.setattr(deploy.time, "monotonic", lambda: clock[0])
-    assert protocol.fetch_token("tok-a") == {"token": {"for": "tok-a"}}
-    assert protocol.fetch_token("tok-a") == {"token": {"for": "tok-a"}}
-    assert protocol.fetch_token("tok-b") == {"token": {"for": "tok-b"}}
+    first = protocol._do_fetch_token("tok-a")
+    assert first[0] == {"token": {"for": "tok-a"}}
+    assert protocol._do_fetch_token(" tok-a ") == first  # the same data and AccessInfo
+    assert protocol._do_fetch_token("tok-b")[0] == {"token": {"for": "tok-b"}}
     assert fetched == [("tok-a", False), ("tok-b", False)]
     clock[0] += protocol.RECENT_SECONDS
-    protocol.fetch_token("tok-a")
+    assert protocol._do_fetch_token("tok-a")[1] is not first[1]
     assert fetched[-1] == ("tok-a", False) and len(fetched) == 3
 
 
@@ -53,24 +55,20 @@ def test_refused_and_expired_allowed_tokens_are_never_kept(
         protocol: deploy.AuthProtocol, fetched: list) -> None:
     for _ in range(2):
         with pytest.raises(_exceptions.InvalidToken):
-            protocol.fetch_token("bad-token")
-        protocol.fetch_token("tok-c", allow_expired=True)
+            protocol._do_fetch_token("bad-token")
+        protocol._do_fetch_token("tok-c", allow_expired=True)
     assert fetched == [("bad-token", False), ("tok-c", True)] * 2
 
 
 def test_memory_is_bounded(protocol: deploy.AuthProtocol, fetched: list) -> None:
     for i in range(protocol.RECENT_MAX * 3):
-        protocol.fetch_token(f"tok-{i}")
+        protocol._do_fetch_token(f"tok-{i}")
     assert len(protocol._recent) <= protocol.RECENT_MAX
     assert len(fetched) == protocol.RECENT_MAX * 3
 
 
-def test_tokens_are_validated_with_their_catalog_but_no_catalog_header_is_made(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # What keystonemiddleware caches (in a memcached the pods' Nova may share) keeps the
-    # catalog; the X-Service-Catalog header nothing in Tricircle reads is not made.
-    expires = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
-    token = {"token": {
+def _token(expires: datetime.datetime) -> dict:
+    return {"token": {
         "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S.000000Z"), "methods": ["password"],
         "user": {"id": "u1", "name": "demo", "domain": {"id": "default", "name": "Default"}},
         "project": {"id": "p1", "name": "demo",
@@ -78,19 +76,88 @@ def test_tokens_are_validated_with_their_catalog_but_no_catalog_header_is_made(
         "roles": [{"id": "r1", "name": "member"}],
         "catalog": [{"type": "compute", "name": "nova", "endpoints": [
             {"interface": "public", "region": "RegionOne", "url": "http://x/v2.1"}]}]}}
-    monkeypatch.setattr(auth_token.AuthProtocol, "fetch_token",
-                        lambda self, tok, allow_expired=False: token)
-    seen: dict = {}
 
-    def app(environ: dict, start: Callable) -> list[bytes]:
-        seen.update(environ)
+
+class _App:
+    """The app behind keystonemiddleware: keeps the environ of the last request."""
+
+    def __init__(self) -> None:
+        self.seen: dict = {}
+
+    def __call__(self, environ: dict, start: Callable) -> list[bytes]:
+        self.seen = dict(environ)
         start("200 OK", [])
         return []
+
+    def through(self, protocol: deploy.AuthProtocol, headers: dict) -> dict:
+        webob.Request.blank("/", headers=headers).get_response(protocol)
+        return self.seen
+
+
+def _protocol(app: Callable) -> deploy.AuthProtocol:
     conf = cfg.ConfigOpts()
     conf([], project="tricircle-test")
-    protocol = deploy.AuthProtocol(app, {"oslo_config_config": conf})
-    webob.Request.blank("/", headers={"X-Auth-Token": "tok"}).get_response(protocol)
+    return deploy.AuthProtocol(app, {"oslo_config_config": conf,
+                                     "delay_auth_decision": True})
+
+
+def test_tokens_are_validated_with_their_catalog_but_no_catalog_header_is_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # What keystonemiddleware caches (in a memcached the pods' Nova may share) keeps the
+    # catalog; the X-Service-Catalog header nothing in Tricircle reads is not made.
+    token = _token(datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
+    monkeypatch.setattr(auth_token.AuthProtocol, "fetch_token",
+                        lambda self, tok, allow_expired=False: token)
+    app = _App()
+    protocol = _protocol(app)
+    seen = app.through(protocol, {"X-Auth-Token": "tok"})
     assert protocol._identity_server._include_service_catalog is True
     assert seen["HTTP_X_IDENTITY_STATUS"] == "Confirmed"
     assert (seen["HTTP_X_USER_ID"], seen["HTTP_X_PROJECT_ID"]) == ("u1", "p1")
     assert "HTTP_X_SERVICE_CATALOG" not in seen
+
+
+FORGED = {"X-Identity-Status": "Confirmed", "X-Roles": "admin", "X-Project-Id": "victim",
+          "X-Tenant-Id": "victim", "X-Service-Roles": "service", "X-Is-Admin-Project": "True",
+          "X-Service-Identity-Status": "Confirmed", "X-User-Id": "someone"}
+
+
+def test_identity_headers_a_client_sent_never_reach_the_app(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    token = _token(datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
+    monkeypatch.setattr(auth_token.AuthProtocol, "fetch_token",
+                        lambda self, tok, allow_expired=False: token)
+    app = _App()
+    protocol = _protocol(app)
+    for _ in range(2):  # fetched, then kept in memory
+        seen = app.through(protocol, {"X-Auth-Token": "tok", **FORGED})
+        assert seen["HTTP_X_IDENTITY_STATUS"] == "Confirmed"
+        assert (seen["HTTP_X_ROLES"], seen["HTTP_X_PROJECT_ID"],
+                seen["HTTP_X_TENANT_ID"], seen["HTTP_X_USER_ID"]) == (
+            "member", "p1", "p1", "u1")
+        assert seen["HTTP_X_IS_ADMIN_PROJECT"] == "True"  # no admin project configured
+        assert "HTTP_X_SERVICE_ROLES" not in seen
+        assert "HTTP_X_SERVICE_IDENTITY_STATUS" not in seen
+    seen = app.through(protocol, FORGED)  # no token at all
+    assert seen["HTTP_X_IDENTITY_STATUS"] == "Invalid"
+    assert not {"HTTP_X_ROLES", "HTTP_X_PROJECT_ID", "HTTP_X_USER_ID",
+                "HTTP_X_SERVICE_ROLES"} & seen.keys()
+
+
+def test_a_token_kept_in_memory_is_refused_once_it_expires(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    token = _token(now + datetime.timedelta(seconds=5))
+    fetches: list[str] = []
+    monkeypatch.setattr(auth_token.AuthProtocol, "fetch_token",
+                        lambda self, tok, allow_expired=False: fetches.append(tok) or token)
+    protocol = _protocol(lambda env, start: [])
+    request = deploy._AuthRequest.blank("/", headers={"X-Auth-Token": "tok"})
+    protocol.process_request(request)
+    assert request.user_token_valid
+    monkeypatch.setattr(access.utils, "from_utcnow",
+                        lambda seconds=0: now + datetime.timedelta(seconds=6 + seconds))
+    request = deploy._AuthRequest.blank("/", headers={"X-Auth-Token": "tok"})
+    protocol.process_request(request)
+    assert not request.user_token_valid
+    assert fetches == ["tok"]  # still the kept token: its expiry checked on each request
