@@ -11,7 +11,7 @@ import requests
 from keystoneauth1 import access
 from keystonemiddleware.auth_token._user_plugin import UserAuthPlugin
 
-from tricircle.core import clients, errors
+from tricircle.core import clients, errors, http1
 from tricircle.core.conf import CONF
 from tricircle.core.context import RequestContext
 
@@ -160,9 +160,8 @@ def test_get_json_after_a_pod_restart_with_several_kept_connections() -> None:
     host, port = "127.0.0.1", pod.server_port
     stale = []
     for _ in range(3):  # connections the pod has closed since, still idle on our side
-        conn = clients.http.client.HTTPConnection(host, port, timeout=5)
-        conn.request("GET", "/v2.1/servers")
-        conn.getresponse().read()
+        conn = http1.Connection(host, port, 5)
+        conn.exchange(http1.head("GET", "/v2.1/servers", host, port, {}) or b"")
         stale.append(conn)
     for conn in stale:
         pc.connections.give(host, port, conn)

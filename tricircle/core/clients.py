@@ -7,7 +7,6 @@ privileged calls the service account's. Every call passes the global request id 
 """
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import re
@@ -18,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
+import httptools
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import plugin
@@ -25,7 +25,7 @@ from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 from requests.structures import CaseInsensitiveDict
 
-from tricircle.core import errors, metrics
+from tricircle.core import errors, http1, metrics
 from tricircle.core.conf import CONF, service_credentials_group
 from tricircle.core.context import RequestContext
 
@@ -68,7 +68,7 @@ def _message(content: bytes, reason: str | None) -> str:
 
 
 class RawResponse:
-    """A pod's answer over http.client, read as a requests.Response is."""
+    """A pod's answer over core/http1.py, read as a requests.Response is."""
 
     def __init__(self, status: int, reason: str, headers: list[tuple[str, str]],
                  content: bytes) -> None:
@@ -88,16 +88,16 @@ class _Connections:
 
     def __init__(self, timeout: float, per_host: int) -> None:
         self.timeout, self.per_host = timeout, per_host
-        self.idle: dict[tuple[str, int], list[http.client.HTTPConnection]] = {}
+        self.idle: dict[tuple[str, int], list[http1.Connection]] = {}
         self.lock = threading.Lock()
 
-    def take(self, host: str, port: int) -> tuple[http.client.HTTPConnection, bool]:
+    def take(self, host: str, port: int) -> tuple[http1.Connection, bool]:
         """(a connection, whether it is new)."""
         with self.lock:
             idle = self.idle.get((host, port))
             if idle:
                 return idle.pop(), False
-        return http.client.HTTPConnection(host, port, timeout=self.timeout), True
+        return http1.Connection(host, port, self.timeout), True
 
     def drop(self, host: str, port: int) -> None:
         """Close every idle connection to host:port."""
@@ -106,7 +106,7 @@ class _Connections:
         for conn in idle:
             conn.close()
 
-    def give(self, host: str, port: int, conn: http.client.HTTPConnection) -> None:
+    def give(self, host: str, port: int, conn: http1.Connection) -> None:
         with self.lock:
             idle = self.idle.setdefault((host, port), [])
             if len(idle) < self.per_host:
@@ -210,12 +210,12 @@ class PodClients:
         our error of that status with the pod's message; no answer or a 5xx raises
         PodUnavailable. `admin` uses the service account instead of the user's token.
         `path` is relative to the endpoint, or with `from_root` to its root (see root()).
-        A GET or HEAD goes over http.client (see _fast) unless keystoneauth is needed."""
+        A GET goes over core/http1.py (see _fast) unless keystoneauth is needed."""
         fence(ctx, f"{method} {path} in {region}")
         if ctx is not None:
             ctx.pods_called.add(region)
-        if method.upper() in ("GET", "HEAD") and set(kwargs) <= {"params"}:
-            resp = self._fast(ctx, region, service_type, method.upper(), path,
+        if method.upper() == "GET" and set(kwargs) <= {"params"}:
+            resp = self._fast(ctx, region, service_type, path,
                               params=kwargs.get("params"), headers=headers,
                               from_root=from_root, admin=admin)
             if resp is not None:
@@ -263,12 +263,13 @@ class PodClients:
                             headers=headers, from_root=from_root, admin=admin).json()
 
     def _fast(self, ctx: RequestContext | None, region: str, service_type: str,
-              method: str, path: str, *, params: Any, headers: dict | None,
+              path: str, *, params: Any, headers: dict | None,
               from_root: bool, admin: bool) -> RawResponse | None:
-        """A GET or HEAD over http.client on kept-alive connections: requests + urllib3
-        cost several times its CPU per call (at 50 pods most of a merged list's overhead,
-        a quarter of a proxied show's: docs/performance.md). None where keystoneauth must
-        make the call: https, a token it must fetch, an expired token (401)."""
+        """A GET over core/http1.py on kept-alive connections: requests + urllib3 cost
+        several times its CPU per call (at 50 pods most of a merged list's overhead, a
+        quarter of a proxied show's: docs/performance.md). None where keystoneauth must
+        make the call: https, a token it must fetch, an expired token (401), a request
+        that is not plain (http1.head)."""
         auth = self._auth(ctx, admin)
         url = urlsplit((self.root if from_root else self.endpoint)(region, service_type)
                        + path)
@@ -289,14 +290,15 @@ class PodClients:
         if query:
             target += ("&" if url.query else "?") + query
         host, port = url.hostname or "", url.port or 80
+        request = http1.head("GET", target, host, port, sent)
+        if request is None:
+            return None
         started = time.monotonic()
         for _attempt in (1, 2):
             conn, new = self.connections.take(host, port)
             try:
-                conn.request(method, target, headers=sent)
-                resp = conn.getresponse()
-                content = resp.read()
-            except (http.client.HTTPException, OSError) as err:
+                status, reason, answer_headers, content = conn.exchange(request)
+            except (httptools.HttpParserError, OSError) as err:
                 conn.close()
                 if not new:
                     # A kept-alive connection the pod closed (it restarted): the others
@@ -305,17 +307,17 @@ class PodClients:
                     continue
                 self.forget_endpoints()
                 metrics.pod_call(region, service_type, "error", started)
-                raise errors.PodUnavailable(region, f"{method} {path}: {err}") from err
-            if resp.will_close:
+                raise errors.PodUnavailable(region, f"GET {path}: {err}") from err
+            if conn.will_close:
                 conn.close()
             else:
                 self.connections.give(host, port, conn)
             break
-        if resp.status == 401:  # the token expired: keystoneauth renews it
+        if status == 401:  # the token expired: keystoneauth renews it
             self._service_headers = None
             return None
-        metrics.pod_call(region, service_type, resp.status, started)
-        return RawResponse(resp.status, resp.reason, resp.getheaders(), content)
+        metrics.pod_call(region, service_type, status, started)
+        return RawResponse(status, reason, answer_headers, content)
 
     # The service account's headers as its plugin gave them a moment ago are still the
     # ones it would give: keystoneauth renews a token only when it has less than two
