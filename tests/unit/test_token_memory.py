@@ -138,6 +138,8 @@ def test_identity_headers_a_client_sent_never_reach_the_app(
         assert seen["HTTP_X_IS_ADMIN_PROJECT"] == "True"  # no admin project configured
         assert "HTTP_X_SERVICE_ROLES" not in seen
         assert "HTTP_X_SERVICE_IDENTITY_STATUS" not in seen
+    seen = app.through(protocol, {"X-Storage-Token": "tok", **FORGED})  # Swift's name
+    assert (seen["HTTP_X_IDENTITY_STATUS"], seen["HTTP_X_ROLES"]) == ("Confirmed", "member")
     seen = app.through(protocol, FORGED)  # no token at all
     assert seen["HTTP_X_IDENTITY_STATUS"] == "Invalid"
     assert not {"HTTP_X_ROLES", "HTTP_X_PROJECT_ID", "HTTP_X_USER_ID",
