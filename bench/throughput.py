@@ -170,6 +170,7 @@ def measure(load: Load, pids: list[int] | None = None) -> dict:
     """Run the load in a process of its own; the figures, and `pids`' CPU per request."""
     warm: multiprocessing.Queue = multiprocessing.Queue()  # connections, token cache
     _load(dataclasses.replace(load, clients=min(load.clients, 4), seconds=1.0), warm)
+    warm.get()  # read: a queue left holding more than a pipe's buffer blocks the exit
     queue: multiprocessing.Queue = multiprocessing.Queue()
     cpu_before = _cpu(pids or [])
     proc = multiprocessing.get_context("fork").Process(target=_load, args=(load, queue))
