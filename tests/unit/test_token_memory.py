@@ -118,6 +118,7 @@ def test_tokens_are_validated_with_their_catalog_but_no_catalog_header_is_made(
 
 
 FORGED = {"X-Identity-Status": "Confirmed", "X-Roles": "admin", "X-Project-Id": "victim",
+          "OpenStack-System-Scope": "all",
           "X-Tenant-Id": "victim", "X-Service-Roles": "service", "X-Is-Admin-Project": "True",
           "X-Service-Identity-Status": "Confirmed", "X-User-Id": "someone"}
 
@@ -138,6 +139,7 @@ def test_identity_headers_a_client_sent_never_reach_the_app(
         assert seen["HTTP_X_IS_ADMIN_PROJECT"] == "True"  # no admin project configured
         assert "HTTP_X_SERVICE_ROLES" not in seen
         assert "HTTP_X_SERVICE_IDENTITY_STATUS" not in seen
+        assert seen["HTTP_OPENSTACK_SYSTEM_SCOPE"] is None  # a project's token
     seen = app.through(protocol, {"X-Storage-Token": "tok", **FORGED})  # Swift's name
     assert (seen["HTTP_X_IDENTITY_STATUS"], seen["HTTP_X_ROLES"]) == ("Confirmed", "member")
     seen = app.through(protocol, FORGED)  # no token at all
@@ -163,3 +165,17 @@ def test_a_token_kept_in_memory_is_refused_once_it_expires(
     protocol.process_request(request)
     assert not request.user_token_valid
     assert fetches == ["tok"]  # still the kept token: its expiry checked on each request
+
+
+def test_a_system_scoped_token_keeps_its_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = _token(datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
+    del token["token"]["project"]
+    token["token"]["system"] = {"all": True}
+    monkeypatch.setattr(auth_token.AuthProtocol, "fetch_token",
+                        lambda self, tok, allow_expired=False: token)
+    app = _App()
+    protocol = _protocol(app)
+    for _ in range(2):  # fetched, then kept in memory
+        seen = app.through(protocol, {"X-Auth-Token": "tok"})
+        assert seen["HTTP_OPENSTACK_SYSTEM_SCOPE"] == "all"
+        assert seen["HTTP_X_IDENTITY_STATUS"] == "Confirmed"

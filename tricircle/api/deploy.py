@@ -65,10 +65,14 @@ class _Access(access.AccessInfoV3):
 
     @functools.cached_property
     def identity_environ(self) -> dict[str, object]:
-        # keystonemiddleware's own set_user_headers, run once on a scratch request.
+        # keystonemiddleware's own set_user_headers, run once on a scratch request: what
+        # it sets (the identity headers, and OpenStack-System-Scope, which it does not
+        # strip but always sets for a valid token).
         scratch = _request._AuthTokenRequest.blank("/")
+        before = dict(scratch.environ)
         _request._AuthTokenRequest.set_user_headers(scratch, self)
-        return {k: v for k, v in scratch.environ.items() if k in _AUTH_KEYS}
+        return {k: v for k, v in scratch.environ.items()
+                if k not in before or before[k] is not v}
 
 
 # The WSGI environ keys of every identity header keystonemiddleware may set (and so
