@@ -3,7 +3,8 @@ gunicorn, no load generator), against bench/throughput.py's simulated pods: the
 low-noise figure for comparing two versions of the code (run each, compare the minima).
 
     testbed/up   # its Keystone and memcached
-    .venv/bin/python bench/app_cpu.py [--requests 3000] [--mix show] [--profile out.prof]
+    .venv/bin/python bench/app_cpu.py [--requests 3000] [--mix show] [--profile out.prof] \
+        >/tmp/app_cpu.txt; tail -1 /tmp/app_cpu.txt  # the log lines into a file
 
 The app is built as tricircle-api builds it (deploy.all_apps, keystonemiddleware with the
 testbed's memcached, the bench's SQLite database) and called with a WSGI environ as
