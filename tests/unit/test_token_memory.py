@@ -101,15 +101,25 @@ def _protocol(app: Callable) -> deploy.AuthProtocol:
                                      "delay_auth_decision": True})
 
 
+@pytest.fixture
+def serving(monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[_App, deploy.AuthProtocol]]:
+    """An app behind keystonemiddleware whose fetch answers with `token` (by default one
+    valid for an hour)."""
+    def serve(token: dict | None = None) -> tuple[_App, deploy.AuthProtocol]:
+        token = token or _token(
+            datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
+        monkeypatch.setattr(auth_token.AuthProtocol, "fetch_token",
+                            lambda self, tok, allow_expired=False: token)
+        app = _App()
+        return app, _protocol(app)
+    return serve
+
+
 def test_tokens_are_validated_with_their_catalog_but_no_catalog_header_is_made(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        serving: Callable) -> None:
     # What keystonemiddleware caches (in a memcached the pods' Nova may share) keeps the
     # catalog; the X-Service-Catalog header nothing in Tricircle reads is not made.
-    token = _token(datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
-    monkeypatch.setattr(auth_token.AuthProtocol, "fetch_token",
-                        lambda self, tok, allow_expired=False: token)
-    app = _App()
-    protocol = _protocol(app)
+    app, protocol = serving()
     seen = app.through(protocol, {"X-Auth-Token": "tok"})
     assert protocol._identity_server._include_service_catalog is True
     assert seen["HTTP_X_IDENTITY_STATUS"] == "Confirmed"
@@ -123,13 +133,8 @@ FORGED = {"X-Identity-Status": "Confirmed", "X-Roles": "admin", "X-Project-Id": 
           "X-Service-Identity-Status": "Confirmed", "X-User-Id": "someone"}
 
 
-def test_identity_headers_a_client_sent_never_reach_the_app(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    token = _token(datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
-    monkeypatch.setattr(auth_token.AuthProtocol, "fetch_token",
-                        lambda self, tok, allow_expired=False: token)
-    app = _App()
-    protocol = _protocol(app)
+def test_identity_headers_a_client_sent_never_reach_the_app(serving: Callable) -> None:
+    app, protocol = serving()
     for _ in range(2):  # fetched, then kept in memory
         seen = app.through(protocol, {"X-Auth-Token": "tok", **FORGED})
         assert seen["HTTP_X_IDENTITY_STATUS"] == "Confirmed"
@@ -167,14 +172,11 @@ def test_a_token_kept_in_memory_is_refused_once_it_expires(
     assert fetches == ["tok"]  # still the kept token: its expiry checked on each request
 
 
-def test_a_system_scoped_token_keeps_its_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_system_scoped_token_keeps_its_scope(serving: Callable) -> None:
     token = _token(datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
     del token["token"]["project"]
     token["token"]["system"] = {"all": True}
-    monkeypatch.setattr(auth_token.AuthProtocol, "fetch_token",
-                        lambda self, tok, allow_expired=False: token)
-    app = _App()
-    protocol = _protocol(app)
+    app, protocol = serving(token)
     for _ in range(2):  # fetched, then kept in memory
         seen = app.through(protocol, {"X-Auth-Token": "tok"})
         assert seen["HTTP_OPENSTACK_SYSTEM_SCOPE"] == "all"
