@@ -43,9 +43,9 @@ def main() -> None:
         paths = bench.mixes[args.mix][0]
 
         # Each path's environ made once (the server's part, not counted), copied per call.
-        environs = {path: webob.Request.blank(path, remote_addr="127.0.0.1", headers={
-            "X-Auth-Token": bench.token, "OpenStack-API-Version": "compute 2.79"}).environ
-            for path in paths}
+        environs = {path: webob.Request.blank(path, remote_addr="127.0.0.1",
+                                              headers=bench.request_headers).environ
+                    for path in paths}
 
         def call(path: str) -> None:
             status: list[str] = []

@@ -47,7 +47,7 @@ def main() -> None:
     try:
         top.compute.wait_for_server(server)
         token = top.session.get_token()
-        headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.79"}
+        headers = {"X-Auth-Token": token, "OpenStack-API-Version": throughput.MICROVERSION}
         urls = {"tricircle": top.compute.get_endpoint() + f"/servers/{server.id}",
                 "direct": pod.compute.get_endpoint() + f"/servers/{server.id}"}
         if args.floor:

@@ -53,6 +53,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import list_fanout  # noqa: E402
 
 PORT = 19990
+MICROVERSION = "compute 2.79"  # what the benches ask for, through us and direct
 SERVERS_PER_POD = 100
 VERSION = {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1",
            "updated": "2013-07-23T11:33:21Z"}
@@ -276,8 +277,17 @@ class Deployed:
     ports: list[int]  # the simulated pods'
     token: str  # the demo user's
     conf_args: list[str]  # tricircle-api's command line
-    headers: str
     mixes: dict[str, tuple[list[str], list[str]]]  # name -> (through us, to the pod)
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        """What every request of the load sends."""
+        return {"X-Auth-Token": self.token, "OpenStack-API-Version": MICROVERSION}
+
+    @property
+    def headers(self) -> str:
+        """The same as Load's "Name: value\\r\\n" lines."""
+        return "".join(f"{k}: {v}\r\n" for k, v in self.request_headers.items())
 
 
 @contextlib.contextmanager
@@ -300,9 +310,7 @@ def deployed(pods: int, workers: int, xjob: bool = False,
     try:
         mixes = _objects(workdir, pods, project=project, token=token, admin=admin)
         yield Deployed(started[0], started[1] if xjob else None, ports, token,
-                       _conf_args(workdir),
-                       f"X-Auth-Token: {token}\r\nOpenStack-API-Version: compute 2.79\r\n",
-                       mixes)
+                       _conf_args(workdir), mixes)
     finally:
         for proc in started:
             proc.terminate()
