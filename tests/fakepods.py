@@ -85,6 +85,7 @@ class FakePod:
         self.calls: list[tuple[str, str]] = []
         # (object id, sub-path) -> the answer to GET there, e.g. ("<server>", "/os-interface")
         self.extra: dict[tuple[str, str], dict] = {}
+        self.keypairs: set[tuple[str, str]] = set()  # (user, name)
 
     @property
     def root(self) -> str:
@@ -93,6 +94,12 @@ class FakePod:
     def answer(self, method: str, path: str, params: list, body: Any, project: str | None,
                user: str, admin: bool) -> Response:
         self.calls.append((method, path))
+        keypair = re.fullmatch(r"/v2.1/os-keypairs/([^/]+)", path)
+        if keypair and method == "DELETE":  # the caller's own, as Nova below 2.10
+            if (user, keypair.group(1)) not in self.keypairs:
+                return fault(404, f"Keypair {keypair.group(1)} not found for user {user}")
+            self.keypairs.remove((user, keypair.group(1)))
+            return Response(202)
         for kind in KINDS:
             m = re.fullmatch(kind.base.format(project=r"[^/]+") + r"(/detail|/[^/]+)?(/.*)?",
                              path)

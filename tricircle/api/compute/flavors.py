@@ -10,7 +10,7 @@ import webob
 
 from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request, json_response
-from tricircle.core import clients, db, errors, jobs, pods
+from tricircle.core import clients, db, errors, jobs, pods, policies
 from tricircle.core.db.models import Pod
 
 SERVICE = "compute"
@@ -21,6 +21,9 @@ def _all_pods(call: Callable[[Pod], Any]) -> list[tuple[Pod, Any]]:
 
 
 def create(req: Request) -> webob.Response:
+    # Decided here, before any pod: a pod that is down gets the flavor by a job run with
+    # the service account.
+    policies.authorize(req.context, "os_compute_api:os-flavor-manage:create")
     flavor = dict(req.json_body("flavor"))
     if flavor.get("id") in (None, "", "auto"):
         flavor["id"] = str(uuid.uuid4())  # one id for every pod
@@ -50,6 +53,7 @@ def create(req: Request) -> webob.Response:
 
 def delete(req: Request) -> webob.Response:
     flavor_id = req.urlvars["flavor_id"]
+    policies.authorize(req.context, "os_compute_api:os-flavor-manage:delete")
     results = _all_pods(lambda p: proxy.call(
         req, p, SERVICE, method="DELETE", path=f"/v2.1/flavors/{flavor_id}", params=[]))
     answers = [(p, r) for p, r in results if not isinstance(r, Exception)]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import webob
 
+from tricircle.api import microversion
 from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request
-from tricircle.core import clients, db, errors, jobs, pods
+from tricircle.core import clients, db, errors, jobs, pods, policies
 
 SERVICE = "compute"
 
@@ -42,6 +43,12 @@ def delete(req: Request) -> webob.Response:
     """Deleted in every pod; a pod that is down gets a job that deletes it there later
     (the key must not stay usable), unless no pod at all could answer."""
     name = req.urlvars["name"]
+    # Whose keypair, as Nova reads it: `user_id` is honoured from 2.10 on, ignored below.
+    # Decided here: a pod that is down is cleaned by a job with the service account.
+    user = req.context.user_id
+    if microversion.of(req) >= (2, 10) and req.GET.get("user_id"):
+        user = req.GET["user_id"]
+    policies.authorize(req.context, "os_compute_api:os-keypairs:delete", {"user_id": user})
     results = clients.get().fanout(_bottom(), lambda p: proxy.call(req, p, SERVICE))
     down = [p for p, r in results if isinstance(r, errors.PodUnavailable)]
     for _pod, r in results:
@@ -54,7 +61,6 @@ def delete(req: Request) -> webob.Response:
             raise next(r for _, r in results if isinstance(r, Exception))
         raise errors.NotFound(f"Keypair {name} not found for user {req.context.user_id}")
     if found[0][1].status_code < 300 and down:
-        user = req.GET.get("user_id") or req.context.user_id
         with db.transaction() as s:
             for pod in down:
                 jobs.enqueue(s, "delete_keypair", {"pod_id": pod.pod_id, "user_id": user,
