@@ -10,18 +10,20 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import webob
 import webob.dec
 
 from tricircle.core import errors
+from tricircle.core.conf import CONF
 from tricircle.core.context import RequestContext
 
-MAX_BODY = 1 << 20  # a request body larger than this is refused (413)
 # The pods a partial list left out ([api] degraded_lists = partial), for its header.
 MISSING_PODS = "tricircle.missing_pods"
 ROUTE = "tricircle.route"  # the route template a request matched (metrics)
+# What a path segment may hold unencoded (RFC 3986's pchar).
+_PCHAR = "!$&'()*+,;=:@"
 
 
 class Request(webob.Request):
@@ -33,10 +35,15 @@ class Request(webob.Request):
     def urlvars(self) -> dict[str, str]:  # type: ignore[override]
         return self.environ.get("tricircle.urlvars", {})
 
+    @property
+    def pod_path(self) -> str:
+        """The path a pod is sent: the one the route matched, percent-encoded again.
+        PATH_INFO is decoded, so an encoded `?` or `#` in it would become the pod's query
+        string or fragment (`/servers/S%3Fall_tenants%3D1`)."""
+        return quote(self.path_info, safe="/" + _PCHAR)
+
     def json_body(self, key: str | None = None) -> Any:
         """The JSON body; with `key`, the object under that top-level key."""
-        if self.content_length and self.content_length > MAX_BODY:
-            raise errors.RequestTooLarge()
         raw = self.body
         if not raw:
             raise errors.BadRequest("The request body is missing.")
@@ -55,6 +62,24 @@ class Request(webob.Request):
         return body[key]
 
 
+def _limit_body(req: Request) -> None:
+    """Refuse a body over [api] max_request_body_size (413), whatever the route does with
+    it: one with a larger Content-Length unread, a chunked one read to one byte past the
+    limit at most."""
+    limit = CONF.api.max_request_body_size
+    length = req.content_length
+    if length is not None:
+        if length > limit:
+            raise errors.RequestTooLarge(f"Request is too large: {length} bytes, "
+                                         f"at most {limit}.")
+        return
+    if "chunked" in req.environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        data = req.body_file_raw.read(limit + 1)
+        if len(data) > limit:
+            raise errors.RequestTooLarge(f"Request is too large: at most {limit} bytes.")
+        req.body = data
+
+
 def json_response(body: Any, status: int = 200, headers: dict | None = None) -> webob.Response:
     resp = webob.Response(status=status, content_type="application/json", charset="UTF-8")
     if body is not None:
@@ -70,8 +95,9 @@ Handler = Callable[[Request], Any]
 class Route:
     def __init__(self, template: str, methods: dict[str, Handler], public: bool) -> None:
         self.template = template
-        # {name} matches one path segment, {name:path} the rest of the path.
-        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/") or "/")
+        # {name} matches one path segment, {name:path} the rest of the path. An id never
+        # holds `?`, `#` or `%` (they were encoded: no such object in any service).
+        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/?#%]+)", template.rstrip("/") or "/")
         pattern = re.sub(r"\{(\w+):path\}", r"(?P<\1>.+)", pattern)
         self.regex = re.compile(f"^{pattern}/?$")
         self.methods = methods
@@ -143,6 +169,7 @@ class Router(Layer):
                 raise errors.MethodNotAllowed(list(route.methods))
             if not route.public and req.environ.get("HTTP_X_IDENTITY_STATUS") != "Confirmed":
                 raise errors.Unauthorized("The request you have made requires authentication.")
+            _limit_body(req)
             req.environ["tricircle.urlvars"] = match.groupdict()
             req.environ[ROUTE] = route.template  # the metrics' label (api/measured.py)
             result = handler(req)

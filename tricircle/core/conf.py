@@ -23,6 +23,9 @@ api_opts = [
     cfg.IntOpt("workers", default=1, min=1,
                help="tricircle-api's worker processes (gunicorn) on its one port: more "
                     "than one uses more than one core ([metrics] directory sums them)."),
+    cfg.IntOpt("max_request_body_size", default=1 << 20, min=1024,
+               help="Largest request body (bytes) any API takes, forwarded or not; a "
+                    "larger one is refused with 413 before it is read whole."),
     cfg.IntOpt("max_page_size", default=1000, min=1,
                help="Largest page a list answers, whatever `limit` asks."),
     cfg.StrOpt("degraded_lists", default="fail", choices=["fail", "partial"],

@@ -42,7 +42,7 @@ def call(req: Request, pod: Pod, service_type: str, *, method: str | None = None
         kwargs["data"] = req.body
     return clients.get().request(
         req.context, pod.pod_name, service_type, method or req.method,
-        path if path is not None else req.path_info,
+        path if path is not None else req.pod_path,
         params=list(req.GET.items()) if params is None else params,
         headers=headers, from_root=True, expect=range(400, 500) if expect_errors else (),
         **kwargs)

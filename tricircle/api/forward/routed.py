@@ -4,6 +4,7 @@ made in the pod of the requested availability zone, found by the routing table a
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,10 @@ from tricircle.core.conf import CONF
 from tricircle.core.db.models import Pod, utcnow
 
 LOG = logging.getLogger(__name__)
+# Servers, volumes, snapshots, transfers...: the pods name them by UUID; anything else names
+# nothing (and is never looked up, nor recorded).
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                   r"[0-9a-fA-F]{12}")
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ class Routed:
         """The pod of an object the caller may see. A missing routing row (its creator
         died before writing it) is repaired by asking the pods."""
         ctx = req.context
+        if not _UUID.fullmatch(top_id):
+            return None
         found = routing.locate(top_id, self.resource_type,
                                project_id=None if ctx.is_admin else ctx.project_id)
         if found is not None:
@@ -86,8 +93,11 @@ class Routed:
         answers = clients.get().fanout(bottom, lambda p: clients.get().request(
             ctx, p.pod_name, self.service_type, "GET", path, from_root=True, expect=(404,)))
         for pod, resp in answers:
-            if not isinstance(resp, Exception) and resp.status_code == 200:
-                owner = resp.json()[self.key].get(self.owner_field) or ctx.project_id
+            item = _item(resp, self.key)
+            if item is not None and item.get("id") == top_id:  # that very object
+                owner = item.get(self.owner_field) or ctx.project_id
+                if not isinstance(owner, str):
+                    continue
                 routing.record(top_id, pod.pod_id, self.resource_type, owner, top_id)
                 return pod
         return None
@@ -187,3 +197,15 @@ class Routed:
         if resp.status_code == 404 and req.method == "GET" and "rest" not in req.urlvars:
             routing.forget(top_id, pod.pod_id, self.resource_type)  # gone from the pod
         return proxy.answer(req, pod, self.service_type, resp, self.translate)
+
+
+def _item(resp: Any, key: str) -> dict | None:
+    """The object of a pod's 200 answer to a show, if it is one (a pod's answer is
+    untrusted input)."""
+    if isinstance(resp, Exception) or resp.status_code != 200:
+        return None
+    try:
+        item = resp.json().get(key)
+    except (ValueError, AttributeError):
+        return None
+    return item if isinstance(item, dict) else None

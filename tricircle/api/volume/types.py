@@ -34,7 +34,7 @@ def read(req: Request) -> webob.Response:
     failure: errors.PodUnavailable | None = None
     for i, pod in enumerate(_pods()):
         try:
-            path = req.path_info if i == 0 else _their_path(req, pod)
+            path = req.pod_path if i == 0 else _their_path(req, pod)
             resp = proxy.call(req, pod, SERVICE, path=path)
         except errors.PodUnavailable as err:
             failure = err
@@ -94,8 +94,8 @@ def _made(req: Request, reference: Pod, others: list[Pod], resp: Any) -> webob.R
 def _their_path(req: Request, pod: Pod) -> str:
     top_id = req.urlvars.get("type_id")
     if top_id is None:
-        return req.path_info
-    return req.path_info.replace(f"/types/{top_id}", f"/types/{bottom_id(req, pod, top_id)}",
+        return req.pod_path
+    return req.pod_path.replace(f"/types/{top_id}", f"/types/{bottom_id(req, pod, top_id)}",
                                  1)
 
 
