@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests.api.test_isolation import rows
 from tests.api.test_network_api import NET, net, neutron_error, subnet
 from tests.apiclient import make_pods
 from tests.conftest import both_databases
+from tricircle.core import db
+from tricircle.core.db.models import Job
 
 UUID = "00000000-0000-4000-8000-000000000000"
 
@@ -79,3 +82,52 @@ def test_what_the_fuzzer_found_is_a_4xx(api, method: str, path: str, raw: bytes 
         assert status == 200 and body["routings"] == [] and "routings_links" not in body
     else:
         assert status in (400, 404), body
+
+
+BIG = "9" * 25
+
+
+@both_databases
+@pytest.mark.parametrize(("method", "path", "body"), [
+    # What the security review's mutation run found: 500s from input.
+    *[("GET", f"{NET}/{kind}?limit={BIG}", None)
+      for kind in ("networks", "subnets", "ports", "routers", "security-groups")],
+    ("GET", f"{NET}/subnets?ip_version=abc", None),
+    ("GET", f"{NET}/subnets?ip_version={BIG}", None),
+    ("GET", "/compute/v2.1/os-server-groups?limit=%C2%B2", None),  # '²': isdigit(), no int
+    ("GET", f"/compute/v2.1/os-server-groups?limit={BIG}", None),
+    ("GET", "/compute/v2.1/os-hypervisors?limit=%C2%B2", None),
+    ("GET", f"/v1.0/routings/{BIG}", None),
+    ("GET", "/v1.0/routings/%C2%B2", None),
+    ("GET", f"/v1.0/routings?marker={BIG}", None),
+    ("GET", f"/v1.0/routings?limit={BIG}", None),
+    ("POST", "/compute/v2.1/servers", {"server": {
+        "name": "s", "flavorRef": "1", "networks": "none", "max_count": "²"}}),
+    ("POST", "/compute/v2.1/servers", {"server": {
+        "name": "s", "flavorRef": "1", "networks": "none", "min_count": BIG}}),
+    ("POST", f"{NET}/security-group-rules", {"security_group_rule": {
+        "security_group_id": UUID, "direction": "ingress", "protocol": "tcp",
+        "port_range_min": "²", "port_range_max": "²"}}),
+    ("POST", f"{NET}/security-group-rules", {"security_group_rule": {
+        "security_group_id": UUID, "direction": "ingress", "protocol": "²"}}),
+])
+def test_numbers_that_are_not_ascii_or_too_big_are_4xx(api, method: str, path: str,
+                                                        body: object) -> None:
+    make_pods(api)
+    status, answer = api(method, path, body, as_="admin")
+    assert 400 <= status < 500 or (status == 200 and "limit" in path), answer
+
+
+def test_a_timed_out_boot_with_a_long_name_still_queues_its_reaper(api, pods,
+                                                                   monkeypatch) -> None:
+    """The job's key would pass its column (255): it is digested, the pod id first."""
+    make_pods(api)
+    pods["Pod1"].up = False
+    name = "n" * 250
+    status, _ = api("POST", "/compute/v2.1/servers", {"server": {
+        "name": name, "flavorRef": "1", "networks": "none", "availability_zone": "az1"}},
+        as_="demo", pod_down=True)
+    assert status == 503
+    with db.transaction() as s:
+        [job] = s.scalars(select(Job).where(Job.type == "reap_create"))
+        assert job.resource["name"] == name and len(job.resource_key) <= 255

@@ -9,7 +9,7 @@ from sqlalchemy import Select, or_
 from sqlalchemy.orm import Session
 
 from tricircle.api.wsgi import Request
-from tricircle.core import errors
+from tricircle.core import errors, integers
 from tricircle.core.conf import CONF
 
 
@@ -17,12 +17,9 @@ def limit_of(req: Request) -> int:
     raw = req.GET.get("limit")
     if raw is None:
         return CONF.api.max_page_size
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise errors.BadRequest(f"limit must be an integer, not {raw[:50]!r}.") from None
-    if limit < 0:
-        raise errors.BadRequest("limit must be 0 or more.")
+    limit = integers.digits(raw)
+    if limit is None:
+        raise errors.BadRequest(f"limit must be an integer 0 or more, not {raw[:50]!r}.")
     return min(limit, CONF.api.max_page_size)
 
 
@@ -55,8 +52,8 @@ def page(session: Session, req: Request, query: Select, model: Any, *, key: str,
 
 def _id(model: Any, marker: str) -> Any:
     if model.id.type.python_type is int:
-        try:
-            return int(marker)
-        except ValueError:
-            raise errors.BadRequest(f"marker [{marker[:50]}] not found") from None
+        number = integers.digits(marker)
+        if number is None:
+            raise errors.BadRequest(f"marker [{marker[:50]}] not found")
+        return number
     return marker

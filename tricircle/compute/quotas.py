@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from tricircle.core import integers
+
 SAME_EVERYWHERE = frozenset({
     # Nova /limits (absolute)
     "maxServerMeta", "maxImageMeta", "maxPersonality", "maxPersonalitySize",
@@ -47,7 +49,8 @@ def shares(wanted: dict[str, Any], pods: int) -> list[dict[str, Any]]:
     a number (for the pod to refuse) is the same in every pod."""
     out: list[dict[str, Any]] = [{} for _ in range(pods)]
     for key, value in wanted.items():
-        number = int(value) if isinstance(value, str) and value.isdigit() else value
+        found = integers.digits(value) if isinstance(value, str) else None
+        number = value if found is None else found
         if key in SAME_EVERYWHERE or isinstance(number, bool) \
                 or not isinstance(number, int) or number < 0:
             for share in out:

@@ -9,6 +9,7 @@ is always safe. Workers and handlers live in tricircle/xjob/.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import socket
 from collections.abc import Callable
 
@@ -82,7 +83,15 @@ def resource_key(job_type: str, resource: dict) -> str:
     missing = [f for f in fields if not resource.get(f)]
     if missing:
         raise errors.BadRequest(f"Job {job_type} needs {', '.join(missing)}.")
-    return ",".join(str(resource[f]) for f in fields)
+    key = ",".join(str(resource[f]) for f in fields)
+    if len(key) > KEY_LENGTH:  # a long name (reap_create's): digested, the first field
+        # kept (a pod's jobs are found by it: pods.delete_pod)
+        head = str(resource[fields[0]])[:KEY_LENGTH - 72]
+        key = f"{head},sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
+
+
+KEY_LENGTH = 255  # Job.resource_key's column
 
 
 def job_dict(job: Job) -> dict:

@@ -13,7 +13,7 @@ import ipaddress
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tricircle.core import db, errors, jobs
+from tricircle.core import db, errors, integers, jobs
 from tricircle.core.context import RequestContext
 from tricircle.core.db.models import (
     Port,
@@ -153,7 +153,7 @@ def _protocol(value: str | int | None) -> str | None:
     if value is None or (isinstance(value, str) and value.lower() == "any"):
         return None
     text = str(value).lower()
-    if text in PROTOCOLS or (text.isdigit() and 0 <= int(text) <= 255):
+    if text in PROTOCOLS or integers.digits(text, 255) is not None:
         return text
     raise _bad(f"Security group rule protocol {value} not supported. Only protocol values "
                f"{sorted(PROTOCOLS)} and integer representations [0 to 255] are supported.",

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tricircle.api import pagination
 from tricircle.api.wsgi import Request, json_response
-from tricircle.core import db, errors, routing
+from tricircle.core import db, errors, integers, routing
 from tricircle.core.db.models import Routing
 from tricircle.core.policies import allowed, authorize
 
@@ -28,10 +28,8 @@ def index(req: Request) -> dict:
 
 
 def _get(req: Request, s, action: str) -> Routing:
-    try:
-        row = s.get(Routing, int(req.urlvars["id"]))
-    except ValueError:
-        row = None
+    number = integers.digits(req.urlvars["id"])
+    row = None if number is None else s.get(Routing, number)
     # A row the caller may not see answers exactly as a missing one.
     if row is None or not allowed(req.context, "admin_api:routings:show",
                                   {"project_id": row.project_id}):

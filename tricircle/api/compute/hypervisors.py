@@ -6,7 +6,7 @@ import webob
 
 from tricircle.api.forward import proxy
 from tricircle.api.wsgi import Request
-from tricircle.core import pods
+from tricircle.core import integers, pods
 
 
 def _answers(req: Request) -> list:
@@ -24,8 +24,9 @@ def index(req: Request) -> webob.Response | dict:
         return proxy.answer(req, pod, "compute", resp)
     found = [h for _, resp in ok for h in resp.json()["hypervisors"]]
     limit = req.GET.get("limit")
-    if limit is not None and limit.isdigit():
-        found = found[:int(limit)]
+    number = integers.digits(limit)
+    if number is not None:
+        found = found[:number]
     return {"hypervisors": found}
 
 

@@ -10,7 +10,7 @@ from tricircle.api.forward import lists, proxy, top_ids
 from tricircle.api.forward.routed import Routed
 from tricircle.api.wsgi import Request
 from tricircle.compute import listing
-from tricircle.core import db, errors, pods
+from tricircle.core import db, errors, integers, pods
 from tricircle.core.conf import CONF
 from tricircle.core.db.models import Pod
 
@@ -31,11 +31,12 @@ def index(req: Request) -> dict:
         value = req.GET.get(name)
         if value is None:
             return None
-        if not value.isdigit():
+        number = integers.digits(value)
+        if number is None:
             raise errors.BadRequest(f"Invalid input for query parameters {name}. Value: "
                                     f"{value[:50]}. '{value[:50]}' does not match "
                                     "'^[0-9]*$'")
-        return int(value)
+        return number
     limit, offset = number("limit"), number("offset") or 0
     params = [(k, v) for k, v in req.GET.items() if k not in ("limit", "offset")]
     groups: list[tuple[dict, Pod]] = [

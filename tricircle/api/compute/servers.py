@@ -16,7 +16,7 @@ from tricircle.api.forward.routed import Routed
 from tricircle.api.volume.volumes import VOLUMES
 from tricircle.api.wsgi import Request, json_response
 from tricircle.compute import listing, server_ports
-from tricircle.core import clients, db, errors, pods, routing
+from tricircle.core import clients, db, errors, integers, pods, routing
 from tricircle.core.db.models import Network, Pod, Port, Routing
 from tricircle.network import bottom_copies, security_groups
 from tricircle.network import networks as networking
@@ -177,12 +177,12 @@ def _counts(item: dict, networks: list) -> tuple[int, int, bool]:
     whether it wants the reservation id: checked as Nova checks them."""
     def number(key: str, default: int) -> int:
         value = item.pop(key, default)
-        if isinstance(value, bool) or not (
-                isinstance(value, int) or (isinstance(value, str) and value.isdigit())) \
-                or int(value) < 1:
+        number = integers.digits(value)
+        if number is None or number < 1:
             raise errors.BadRequest(f"Invalid input for field/attribute {key}. Value: "
-                                    f"{value}. {value!r} is not a positive integer")
-        return int(value)
+                                    f"{str(value)[:50]}. {value!r:.50} is not a positive "
+                                    "integer")
+        return number
     least = number("min_count", 1)
     count = number("max_count", least)
     if least > count:

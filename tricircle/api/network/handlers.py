@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tricircle.api.network import paging as pages
 from tricircle.api.network import schemas as a
 from tricircle.api.wsgi import Request, json_response
-from tricircle.core import db, errors
+from tricircle.core import db, errors, integers
 from tricircle.core.db.models import (
     IPAllocation,
     Network,
@@ -147,6 +147,13 @@ def _list(req: Request, model: Any, key: str, shape: Callable) -> dict:
         if values:
             if column.type.python_type is bool:
                 values = [v.lower() == "true" for v in values]
+            elif column.type.python_type is int:  # Neutron's convert_to_int
+                numbers = [integers.digits(v) for v in values]
+                if None in numbers:
+                    bad = values[numbers.index(None)]
+                    raise errors.BadRequest(f"Invalid input for operation: '{bad[:50]}' "
+                                            "is not an integer.", kind="InvalidInput")
+                values = numbers
             query = query.where(column.in_(values))
     if model is Port and req.GET.getall("fixed_ips"):
         query = query.where(Port.id.in_(_with_addresses(req.GET.getall("fixed_ips"))))

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Select, and_, or_
 
 from tricircle.api.wsgi import Request
-from tricircle.core import errors
+from tricircle.core import errors, integers
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,13 +39,13 @@ def of(req: Request, sortable: dict[str, Any], id_column: Any,
         raise errors.BadRequest(f"{invalid} is invalid value for sort_dirs, valid value is "
                                 "'asc' and 'desc'", kind="HTTPBadRequest")
     raw = req.GET.get("limit", "0")
-    try:
-        limit = int(raw)
-    except ValueError:
-        limit = -1
-    if limit < 0:
+    # Any size Neutron takes; past the largest page anyone can be sent it makes no
+    # difference, and no database takes a 20-digit LIMIT.
+    limit = integers.digits(raw)
+    if limit is None:
         raise errors.BadRequest(f"Limit must be an integer 0 or greater and not '{raw}'",
                                 kind="BadRequest")
+    limit = min(limit, 2**31 - 1)
     sorts = [(sortable[k], d == "asc") for k, d in zip(keys, dirs, strict=True)]
     if not keys and not limit:
         sorts = [(column, True) for column in unpaged]

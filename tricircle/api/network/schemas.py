@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tricircle.core import errors
+from tricircle.core import errors, integers
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
                    r"[0-9a-fA-F]{12}$")
@@ -44,9 +44,9 @@ def port_number(name: str, value: Any) -> Any:
     """A rule's port: Neutron converts it (an integer, or digits) or names the value."""
     if value is None:
         return None
-    if not isinstance(value, bool) and (isinstance(value, int) or (
-            isinstance(value, str) and value.isdigit())) and 0 <= int(value) <= 65535:
-        return int(value)
+    number = integers.digits(value, 65535)
+    if number is not None:
+        return number
     raise errors.BadRequest(f"Invalid value for port {value}",
                             kind="SecurityGroupInvalidPortValue")
 
