@@ -98,3 +98,66 @@ def test_a_pod_that_closes_mid_answer_is_an_oserror() -> None:
     pod = _Pod([b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", b"12345"], close=True)
     with pytest.raises(OSError, match="mid-answer"):
         pod.exchange()
+
+
+# A pod's answer is untrusted input, and a kept connection serves another user next.
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+
+
+def test_bytes_past_an_answer_close_the_connection() -> None:
+    """Two answers in one read: the second is nobody's; the connection is not kept."""
+    pod = _Pod([OK + b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"x\":1}"])
+    conn, [(status, _, _, body)] = pod.exchange()
+    assert (status, body, conn.will_close) == (200, b"{}", True)
+    pod = _Pod([OK + b"\x00junk"])
+    conn, [(status, _, _, body)] = pod.exchange()
+    assert (status, body, conn.will_close) == (200, b"{}", True)
+
+
+def test_a_stray_answer_on_a_kept_connection_is_never_the_next_callers() -> None:
+    """Sent after the answer, before the next request: the connection is not reused."""
+    stray = b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{\"bad\":1}"
+    pod = _Pod([OK, stray])  # the stray one 20 ms after the answer
+    conn, [first] = pod.exchange()
+    time.sleep(0.1)
+    assert conn.stale()
+    request = http1.head("GET", "/v2.1/servers", "127.0.0.1", pod.port, {}) or b""
+    with pytest.raises(OSError):  # the test pod serves one connection: a new one fails
+        conn.exchange(request)
+    assert first[3] == b"{}"
+
+
+def test_informational_answers_are_skipped() -> None:
+    pod = _Pod([b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n", OK])
+    conn, [(status, _, headers, body)] = pod.exchange()
+    assert (status, body, headers, conn.will_close) == (
+        200, b"{}", [("Content-Length", "2")], False)
+    pod = _Pod([b"HTTP/1.1 100 Continue\r\n\r\n" + OK])
+    conn, [(status, _, _, body)] = pod.exchange()
+    assert (status, body) == (200, b"{}")
+
+
+@pytest.mark.parametrize("pieces", [
+    [b"HTTP/1.1 200 " + b"O" * (70 * 1024)],  # a status line without end
+    [b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * (70 * 1024) + b"\r\n\r\n"],  # a huge header
+    [b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 12000],  # endless headers
+    [b"HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n" + b"x" * 2_100_000],
+    [b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"],
+])
+def test_answers_past_their_bounds_are_refused(pieces: list[bytes]) -> None:
+    pod = _Pod(pieces)
+    conn = http1.Connection("127.0.0.1", pod.port, 5, max_body=2_000_000)
+    request = http1.head("GET", "/v2.1/servers", "127.0.0.1", pod.port, {}) or b""
+    with pytest.raises(http1.AnswerRefused):
+        conn.exchange(request)
+
+
+def test_the_connect_timeout_and_the_read_timeout_are_apart() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    port = listener.getsockname()[1]
+    conn = http1.Connection("127.0.0.1", port, 30, connect_timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        conn.exchange(http1.head("GET", "/", "127.0.0.1", port, {}) or b"", timeout=0.3)
+    assert time.monotonic() - started < 5  # the call's own timeout, not the 30 s
+    listener.close()

@@ -51,7 +51,8 @@ def checked(region: str, resp: Any, expect: Iterable[int] = ()) -> Any:
     if resp.status_code < 400 or resp.status_code in expect:
         return resp
     if resp.status_code >= 500:
-        raise errors.PodUnavailable(region, f"{resp.status_code} {pod_message(resp)}")
+        LOG.warning("%s answered %s: %s", region, resp.status_code, pod_message(resp))
+        raise errors.PodUnavailable(region, f"it answered {resp.status_code}")
     raise _BY_STATUS.get(resp.status_code, errors.BadRequest)(pod_message(resp))
 
 
@@ -86,18 +87,22 @@ class RawResponse:
 class _Connections:
     """Kept-alive HTTP connections per host, shared by the fan-out threads."""
 
-    def __init__(self, timeout: float, per_host: int) -> None:
-        self.timeout, self.per_host = timeout, per_host
+    def __init__(self, timeout: float, connect_timeout: float, per_host: int,
+                 max_body: int) -> None:
+        self.timeout, self.connect_timeout, self.per_host = timeout, connect_timeout, per_host
+        self.max_body = max_body
         self.idle: dict[tuple[str, int], list[http1.Connection]] = {}
         self.lock = threading.Lock()
 
-    def take(self, host: str, port: int) -> tuple[http1.Connection, bool]:
-        """(a connection, whether it is new)."""
-        with self.lock:
-            idle = self.idle.get((host, port))
-            if idle:
-                return idle.pop(), False
-        return http1.Connection(host, port, self.timeout), True
+    def take(self, host: str, port: int, kept: bool = True) -> tuple[http1.Connection, bool]:
+        """(a connection, whether it is new); a new one unless `kept`."""
+        if kept:
+            with self.lock:
+                idle = self.idle.get((host, port))
+                if idle:
+                    return idle.pop(), False
+        return http1.Connection(host, port, self.timeout, self.connect_timeout,
+                                self.max_body), True
 
     def drop(self, host: str, port: int) -> None:
         """Close every idle connection to host:port."""
@@ -151,7 +156,9 @@ class PodClients:
         self._endpoints: dict[tuple[str, str], tuple[str, float]] = {}
         self.pool = ThreadPoolExecutor(max_workers=conf.client.fanout_workers,
                                        thread_name_prefix="fanout")
-        self.connections = _Connections(conf.client.timeout, conf.client.fanout_workers)
+        self.connections = _Connections(conf.client.timeout, conf.client.connect_timeout,
+                                        conf.client.fanout_workers,
+                                        conf.client.max_answer_size)
         self._service_headers: tuple[float, dict] | None = None
 
     # -- endpoints ---------------------------------------------------------------------
@@ -167,7 +174,7 @@ class PodClients:
             url = self.session.get_endpoint(service_type=service_type, region_name=region,
                                             interface=self.conf.client.interface)
         except ks_exc.ClientException as err:
-            raise errors.PodUnavailable(region, f"no catalog: {err}") from err
+            raise unreachable(region, "no catalog", err) from err
         if not url:
             raise errors.PodUnavailable(region, f"no {service_type} endpoint in the catalog")
         self._endpoints[key] = (url.rstrip("/"), time.monotonic())
@@ -191,7 +198,7 @@ class PodClients:
                 service_type=service_type, region_name=region,
                 interface=self.conf.client.interface, discover_versions=True)
         except ks_exc.ClientException as err:
-            raise errors.PodUnavailable(region, str(err)) from err
+            raise unreachable(region, "no version document", err) from err
         if data is None or data.max_microversion is None:
             return None
         return tuple(data.min_microversion), tuple(data.max_microversion)
@@ -225,6 +232,8 @@ class PodClients:
         # but did not answer in time would be made twice. Only idempotent calls retry.
         once = method.upper() in ("POST", "PATCH")
         kwargs.setdefault("connect_retries", 0 if once else self.conf.client.connect_retries)
+        kwargs.setdefault("timeout", (self.conf.client.connect_timeout,
+                                      read_timeout(ctx, self.conf.client.timeout)))
         request_id = ctx.global_request_id if ctx else None
         started = time.monotonic()
         for attempt in (1, 2):
@@ -239,10 +248,10 @@ class PodClients:
                 self.forget_endpoints()  # the pod's endpoint may have moved
                 if attempt == 2 or once:
                     metrics.pod_call(region, service_type, "error", started)
-                    raise errors.PodUnavailable(region, str(err)) from err
+                    raise unreachable(region, "no connection", err) from err
             except ks_exc.ClientException as err:  # timeouts and other transport failures
                 metrics.pod_call(region, service_type, "error", started)
-                raise errors.PodUnavailable(region, str(err)) from err
+                raise unreachable(region, "no answer", err) from err
         metrics.pod_call(region, service_type, resp.status_code, started)
         LOG.debug("%s %s %s: %s in %.3f s", region, method, path, resp.status_code,
                   resp.elapsed.total_seconds())
@@ -294,20 +303,21 @@ class PodClients:
         if request is None:
             return None
         started = time.monotonic()
-        for _attempt in (1, 2):
-            conn, new = self.connections.take(host, port)
+        for attempt in (1, 2):
+            conn, new = self.connections.take(host, port, kept=attempt == 1)
             try:
-                status, reason, answer_headers, content = conn.exchange(request)
+                status, reason, answer_headers, content = conn.exchange(
+                    request, read_timeout(ctx, self.conf.client.timeout))
             except (httptools.HttpParserError, OSError) as err:
                 conn.close()
-                if not new:
+                if not new and not isinstance(err, (http1.AnswerRefused, TimeoutError)):
                     # A kept-alive connection the pod closed (it restarted): the others
                     # kept for it are stale too. Again on a new one.
                     self.connections.drop(host, port)
                     continue
                 self.forget_endpoints()
                 metrics.pod_call(region, service_type, "error", started)
-                raise errors.PodUnavailable(region, f"GET {path}: {err}") from err
+                raise unreachable(region, "no answer", err) from err
             if conn.will_close:
                 conn.close()
             else:
@@ -315,6 +325,8 @@ class PodClients:
             break
         if status == 401:  # the token expired: keystoneauth renews it
             self._service_headers = None
+            return None
+        if 300 <= status < 400:  # a redirect: keystoneauth follows it as it does
             return None
         metrics.pod_call(region, service_type, status, started)
         return RawResponse(status, reason, answer_headers, content)
@@ -361,6 +373,23 @@ def raise_first(results: list[tuple[Any, Any]]) -> None:
     failures = [err for _, err in results if isinstance(err, Exception)]
     if failures:
         raise failures[0]
+
+
+def unreachable(region: str, reason: str, err: BaseException) -> errors.PodUnavailable:
+    """What the caller is told (the pod and a short reason) and what the log keeps (the
+    endpoint and the transport's own words)."""
+    if isinstance(err, ks_exc.ConnectTimeout | TimeoutError):
+        reason = "timed out"
+    LOG.warning("%s unreachable (%s): %s", region, reason, err)
+    return errors.PodUnavailable(region, reason)
+
+
+def read_timeout(ctx: RequestContext | None, timeout: float) -> float:
+    """How long a pod call may wait for its answer: `timeout`, and for a job no longer
+    than its lease's deadline (past it, another worker may hold the job)."""
+    if ctx is not None and ctx.deadline is not None:
+        timeout = min(timeout, max(ctx.deadline - time.monotonic(), 0.01))
+    return timeout
 
 
 def fence(ctx: RequestContext | None, what: str) -> None:

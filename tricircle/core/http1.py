@@ -8,10 +8,16 @@ bench/throughput.py's simulated pod; docs/performance.md).
 A request that is not plain is not made here: `head` gives None for a control character,
 a space or a non-Latin-1 character in the target or a header, and the caller goes through
 keystoneauth instead, which quotes or refuses it as before.
+
+A pod's answer is untrusted input, and a kept connection serves other users next: bytes
+past the answer close the connection (they would be the next caller's answer), so does a
+kept connection with anything to read before a request is sent; 1xx answers are skipped;
+the status line and headers are bounded (HEAD_MAX) and so is the body (`max_body`).
 """
 from __future__ import annotations
 
 import re
+import select
 import socket
 
 import httptools
@@ -21,6 +27,11 @@ import httptools
 _NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _TARGET = re.compile(r"[\x21-\x7e]+")
 _VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+HEAD_MAX = 64 * 1024  # status line and headers, as http.client bounds them (its 64 KiB)
+
+
+class AnswerRefused(OSError):
+    """An answer that cannot be taken: too large, or switching protocols."""
 
 
 def head(method: str, target: str, host: str, port: int,
@@ -49,31 +60,57 @@ def head(method: str, target: str, host: str, port: int,
 class Answer:
     """One answer, as the parser reports it."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_body: int) -> None:
         self.parser: httptools.HttpResponseParser | None = httptools.HttpResponseParser(self)
+        self.max_body = max_body
         self.keep_alive = False
         self.reason = b""
         self.headers: list[tuple[str, str]] = []
         self.chunks: list[bytes] = []
+        self.body_size = self.head_size = 0
         self.headers_done = self.done = False
+        self.more = False  # bytes past the answer: another answer nobody asked for
+        self.informational = False
 
     # httptools' callbacks
+    def on_message_begin(self) -> None:
+        if self.done:
+            self.more = True
+
     def on_status(self, status: bytes) -> None:
-        self.reason += status  # in pieces when it spans two reads
+        if not self.done:
+            self.reason += status  # in pieces when it spans two reads
+            self.head_size += len(status)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        if not self.done:
+            self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
+            self.head_size += len(name) + len(value) + 4
 
     def on_headers_complete(self) -> None:
-        self.headers_done = True
+        if not self.done:
+            self.headers_done = True
+            self.informational = 100 <= self.status() < 200
 
     def on_body(self, body: bytes) -> None:
-        self.chunks.append(body)
+        if not self.done:
+            self.body_size += len(body)
+            self.chunks.append(body)
 
     def on_message_complete(self) -> None:
+        if self.done:
+            return
+        if self.informational:  # 100 Continue, 103 Early Hints: the answer follows
+            self.reason, self.headers, self.chunks = b"", [], []
+            self.body_size = 0
+            self.headers_done = self.informational = False
+            return
         # Asked now: once the message is over, llhttp's answer is the next one's.
         self.keep_alive = self.parser is not None and self.parser.should_keep_alive()
         self.done = True
+
+    def status(self) -> int:
+        return self.parser.get_status_code() if self.parser is not None else 0
 
     def until_close(self) -> bool:
         """Whether the body ends when the server closes (no length, not chunked)."""
@@ -85,18 +122,35 @@ class Connection:
     """One kept-alive connection to host:port, opened on first use. Errors are OSError
     (no connection, timeout, closed mid-answer) or httptools.HttpParserError."""
 
-    def __init__(self, host: str, port: int, timeout: float) -> None:
+    def __init__(self, host: str, port: int, timeout: float,
+                 connect_timeout: float | None = None, max_body: int = 256 << 20) -> None:
         self.host, self.port, self.timeout = host, port, timeout
+        self.connect_timeout = timeout if connect_timeout is None else connect_timeout
+        self.max_body = max_body
         self.sock: socket.socket | None = None
         self.will_close = False
 
-    def exchange(self, request: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
-        """(status, reason, headers, body) of the answer to `request` (a GET's head)."""
+    def stale(self) -> bool:
+        """Whether a kept connection has something to read before a request is sent: the
+        pod closed it, or sent what nobody asked for. Either way it is not reused."""
         if self.sock is None:
-            self.sock = socket.create_connection((self.host, self.port), self.timeout)
+            return False
+        readable, _, _ = select.select([self.sock], [], [], 0)
+        return bool(readable)
+
+    def exchange(self, request: bytes, timeout: float | None = None
+                 ) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        """(status, reason, headers, body) of the answer to `request` (a GET's head),
+        waiting at most `timeout` (default: the connection's) between reads."""
+        if self.stale():
+            self.close()
+        if self.sock is None:
+            self.sock = socket.create_connection((self.host, self.port), self.connect_timeout)
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.settimeout(self.timeout if timeout is None else timeout)
         self.sock.sendall(request)
-        answer = Answer()
+        answer = Answer(self.max_body)
+        read = 0
         while not answer.done:
             data = self.sock.recv(65536)
             if not data:
@@ -104,10 +158,22 @@ class Connection:
                     self.will_close = True
                     break
                 raise ConnectionResetError("the pod closed the connection mid-answer")
-            answer.parser.feed_data(data)  # type: ignore[union-attr]
+            read += len(data)
+            try:
+                answer.parser.feed_data(data)  # type: ignore[union-attr]
+            except httptools.HttpParserUpgrade as err:
+                raise AnswerRefused("the pod switched protocols") from err
+            except httptools.HttpParserError:
+                if not answer.done:
+                    raise
+                answer.more = True  # junk past the answer
+            if answer.head_size > HEAD_MAX or (not answer.headers_done and read > HEAD_MAX):
+                raise AnswerRefused(f"the answer's head is over {HEAD_MAX} bytes")
+            if answer.body_size > answer.max_body:
+                raise AnswerRefused(f"the answer's body is over {answer.max_body} bytes")
         else:
-            self.will_close = not answer.keep_alive
-        status = answer.parser.get_status_code()
+            self.will_close = not answer.keep_alive or answer.more
+        status = answer.status()
         answer.parser = None  # no cycle left for the garbage collector
         return (status, answer.reason.decode("latin-1").strip(), answer.headers,
                 b"".join(answer.chunks))
