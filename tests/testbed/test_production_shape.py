@@ -5,7 +5,9 @@ claims them."""
 from __future__ import annotations
 
 import configparser
+import http.client
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -76,3 +78,17 @@ def _new(path: Path, mark: int) -> list[str]:
     with open(path, "rb") as f:
         f.seek(mark)
         return f.read().decode(errors="replace").splitlines()
+
+
+def test_a_connection_idle_for_seconds_is_still_answered(testbed: Path) -> None:
+    """A client reuses a kept-alive connection after 2-3 s idle (openstacksdk polls every
+    2 s): tricircle-api keeps it ([api] keepalive), it never closes it under the request
+    (gunicorn's own 2 s default did)."""
+    conn = http.client.HTTPConnection(layout.HOST, layout.TRICIRCLE_PORT, timeout=10)
+    for idle in (0, 2.0, 2.5, 3.0):
+        time.sleep(idle)
+        conn.request("GET", "/compute/")
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 200 and not resp.will_close
+    conn.close()

@@ -115,6 +115,36 @@ def test_expired_job_with_a_queued_twin_leaves_the_twin(database: str) -> None:
     assert left.status == jobs.NEW
 
 
+def test_a_job_that_kills_its_worker_fails_after_max_attempts(database: str) -> None:
+    enqueue("a")
+    for attempt in (1, 2):
+        job = jobs.claim(f"dies-{attempt}", lease=0.1)
+        assert job.attempts == attempt
+        time.sleep(0.2)
+        jobs.sweep(max_attempts=2)
+    [failed] = all_jobs()
+    assert (failed.status, failed.running_key) == (jobs.FAIL, None)
+    assert "expired on each of 2 attempts" in failed.last_error
+
+
+def test_the_sweeper_leaves_a_lease_renewed_since_it_looked(database: str,
+                                                           monkeypatch) -> None:
+    """Its list of expired leases is stale by the time it requeues: the UPDATE checks the
+    lease again."""
+    enqueue("a")
+    job = jobs.claim("slow", lease=0.1)
+    time.sleep(0.2)
+    real = jobs._requeue
+
+    def renewed_meanwhile(*args, **kwargs):
+        assert jobs.renew(job.id, "slow", 30)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(jobs, "_requeue", renewed_meanwhile)
+    jobs.sweep()
+    [kept] = all_jobs()
+    assert (kept.status, kept.lease_owner) == (jobs.RUNNING, "slow")
+
+
 def test_sweep_leaves_live_leases(database: str) -> None:
     enqueue("a")
     jobs.claim("w1", lease=30)

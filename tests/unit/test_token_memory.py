@@ -3,6 +3,8 @@ fetch from keystonemiddleware's cache is skipped, nothing else."""
 from __future__ import annotations
 
 import datetime
+import sys
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -65,6 +67,32 @@ def test_memory_is_bounded(protocol: deploy.AuthProtocol, fetched: list) -> None
         protocol._do_fetch_token(f"tok-{i}")
     assert len(protocol._recent) <= protocol.RECENT_MAX
     assert len(fetched) == protocol.RECENT_MAX * 3
+
+
+def test_memory_is_safe_under_threads(protocol: deploy.AuthProtocol, fetched: list,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Request threads evict while others add: evicting iterated a dict that changed size
+    under it (a bare 500)."""
+    monkeypatch.setattr(protocol, "RECENT_MAX", 64)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can
+    failures: list[BaseException] = []
+
+    def many(n: int) -> None:
+        try:
+            for i in range(3000):
+                protocol._do_fetch_token(f"tok-{n}-{i}")
+        except BaseException as err:  # noqa: BLE001 - what the request thread would see
+            failures.append(err)
+    try:
+        threads = [threading.Thread(target=many, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert failures == [] and len(protocol._recent) <= protocol.RECENT_MAX
 
 
 def _token(expires: datetime.datetime) -> dict:

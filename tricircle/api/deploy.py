@@ -14,6 +14,7 @@ import datetime
 import functools
 import hashlib
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -137,6 +138,7 @@ class AuthProtocol(auth_token.AuthProtocol):
     def __init__(self, app: Callable, conf: dict) -> None:
         super().__init__(app, conf)
         self._recent: dict[bytes, tuple[float, dict, access.AccessInfo]] = {}
+        self._recent_lock = threading.Lock()  # the request threads add and evict at once
         # Tokens are still validated with their catalog (what it caches in a memcached
         # the pods may share must stay whole for their Nova: include_service_catalog
         # false broke it), but nothing here reads X-Service-Catalog: not serialising it
@@ -158,12 +160,13 @@ class AuthProtocol(auth_token.AuthProtocol):
         if "token" not in data:  # not v3: as keystonemiddleware makes it, kept only now
             return super()._do_fetch_token(token)
         auth_ref = _Access(data, auth_token=token)  # as access.create makes it (lazily)
-        if len(self._recent) >= self.RECENT_MAX:
-            self._recent = {k: v for k, v in self._recent.items()
-                            if now - v[0] < self.RECENT_SECONDS}
+        with self._recent_lock:
             if len(self._recent) >= self.RECENT_MAX:
-                self._recent.clear()
-        self._recent[key] = (now, data, auth_ref)
+                self._recent = {k: v for k, v in self._recent.items()
+                                if now - v[0] < self.RECENT_SECONDS}
+                if len(self._recent) >= self.RECENT_MAX:
+                    self._recent = {}
+            self._recent[key] = (now, data, auth_ref)
         return data, auth_ref
 
 

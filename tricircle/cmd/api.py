@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         # Requests are logged by the API itself (api/measured.py): gunicorn's access log
         # cost a tenth of a proxied call's CPU.
         "timeout": int(cfg.client.timeout) + 30,
+        # Longer than any client keeps an idle connection (gunicorn's 2 s default closed
+        # connections openstacksdk's 2 s polls were about to reuse).
+        "keepalive": cfg.api.keepalive,
         "control_socket_disable": True,
         "post_fork": _after_fork,
     }

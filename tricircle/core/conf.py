@@ -23,6 +23,10 @@ api_opts = [
     cfg.IntOpt("workers", default=1, min=1,
                help="tricircle-api's worker processes (gunicorn) on its one port: more "
                     "than one uses more than one core ([metrics] directory sums them)."),
+    cfg.IntOpt("keepalive", default=75, min=1,
+               help="Seconds tricircle-api keeps an idle client connection open: longer "
+                    "than clients keep theirs idle (as the pods' own 75 s), or a client "
+                    "reusing one just as it closes gets no answer."),
     cfg.IntOpt("max_request_body_size", default=1 << 20, min=1024,
                help="Largest request body (bytes) any API takes, forwarded or not; a "
                     "larger one is refused with 413 before it is read whole."),
@@ -53,6 +57,9 @@ client_opts = [
                  help="Seconds to wait for a pod to accept a connection."),
     cfg.FloatOpt("timeout", default=60.0, min=0.1,
                  help="Seconds to wait for a pod's answer."),
+    cfg.IntOpt("max_answer_size", default=256 << 20, min=1 << 20,
+               help="Largest answer body (bytes) taken from a pod's GET; a larger one "
+                    "counts as the pod failing."),
     cfg.IntOpt("connect_retries", default=2, min=0,
                help="Retries of a pod call that could not connect (never of one that did)."),
     cfg.BoolOpt("environment_proxies", default=False,

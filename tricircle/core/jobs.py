@@ -178,10 +178,14 @@ def finish(job_id: str, owner: str) -> None:
             last_error=None))
 
 
-def _requeue(job: Job, run_after: dt.datetime, error: str | None) -> None:
-    """Back to NEW, if still held by the same lease owner (a sweeper's list may be stale).
+def _requeue(job: Job, run_after: dt.datetime, error: str | None,
+             expired_before: dt.datetime | None = None) -> None:
+    """Back to NEW, if still held by the same lease owner (a sweeper's list may be stale)
+    and, for the sweeper, if its lease is still expired (renewed since: its worker lives).
     If the same work was queued meanwhile, that job covers this one."""
-    ours = (Job.id == job.id, Job.status == RUNNING, Job.lease_owner == job.lease_owner)
+    ours: tuple = (Job.id == job.id, Job.status == RUNNING, Job.lease_owner == job.lease_owner)
+    if expired_before is not None:
+        ours = (*ours, Job.lease_expires < expired_before)
     try:
         with db.transaction() as s:
             s.execute(update(Job).where(*ours).values(
@@ -220,13 +224,26 @@ def purge(keep_seconds: float) -> int:
             Job.updated_at < utcnow() - dt.timedelta(seconds=keep_seconds))).rowcount
 
 
-def sweep() -> int:
-    """Re-queue running jobs whose lease expired (their worker died). How many."""
+def sweep(max_attempts: int | None = None) -> int:
+    """Re-queue running jobs whose lease expired (their worker died), or FAIL those that
+    have had `max_attempts` runs (a job that kills its worker would come back forever).
+    How many."""
+    now = utcnow()
     with db.transaction() as s:
         expired = list(s.scalars(select(Job).where(
-            Job.status == RUNNING, Job.lease_expires < utcnow())))
+            Job.status == RUNNING, Job.lease_expires < now)))
     for job in expired:
-        _requeue(job, utcnow(), f"lease of {job.lease_owner} expired")
+        error = f"lease of {job.lease_owner} expired"
+        if max_attempts is not None and job.attempts >= max_attempts:
+            with db.transaction() as s:
+                s.execute(update(Job).where(
+                    Job.id == job.id, Job.status == RUNNING,
+                    Job.lease_owner == job.lease_owner, Job.lease_expires < now).values(
+                    status=FAIL, running_key=None, lock_key=None, lease_owner=None,
+                    lease_expires=None, last_error=f"{error} on each of {job.attempts} "
+                                                   "attempts"))
+            continue
+        _requeue(job, now, error, expired_before=now)
     return len(expired)
 
 

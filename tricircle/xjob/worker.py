@@ -164,7 +164,7 @@ class Worker:
         last = {"audit_pod": time.monotonic(), "reconcile_pod": time.monotonic()}
         while not self.stopping.wait(self.conf.xjob.sweep_interval):
             try:
-                if n := jobs.sweep():
+                if n := jobs.sweep(self.conf.xjob.max_attempts):
                     LOG.warning("Re-queued %d jobs whose lease expired", n)
                 if n := jobs.purge(self.conf.xjob.keep_finished):
                     LOG.info("Purged %d finished jobs", n)
