@@ -24,6 +24,7 @@ from tricircle.core.db.models import (
     RouterPort,
     Routing,
     SecurityGroup,
+    SecurityGroupRule,
     Subnet,
 )
 from tricircle.network import ipam
@@ -60,12 +61,22 @@ def network_of(s: Session, obj: object) -> Network | None:
     return None
 
 
+def parent_of(s: Session, obj: object) -> dict:
+    """What a rule's target names of the object's parent: a security group rule's group
+    project (Neutron's sg_owner)."""
+    if isinstance(obj, SecurityGroupRule):
+        group = s.get(SecurityGroup, obj.security_group_id)
+        return {"security_group:project_id": group.project_id if group else None}
+    return {}
+
+
 def found(s: Session, ctx: RequestContext, model: type, obj_id: str, *, action: str,
           missing: errors.NotFound) -> Any:
     """Row `obj_id` of `model` if policy lets the caller see it (`action`: get_<kind>);
     else `missing`: what the caller may not see does not exist, as in Neutron."""
     obj = s.get(model, obj_id)
-    if obj is None or not visible(ctx, action, obj.project_id, network_of(s, obj)):
+    if obj is None or not policies.allowed(ctx, action, target(
+            obj.project_id, network_of(s, obj), **parent_of(s, obj))):
         raise missing
     return obj
 

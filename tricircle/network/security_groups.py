@@ -189,7 +189,8 @@ def _ports(protocol: str | None, low: int | None, high: int | None) -> None:
 
 def create_rule(s: Session, ctx: RequestContext, values: dict) -> SecurityGroupRule:
     group = get_group(s, ctx, values["security_group_id"])
-    networking.owned(ctx, "create_security_group_rule", group.project_id)
+    networking.owned(ctx, "create_security_group_rule", group.project_id,
+                     **{"security_group:project_id": group.project_id})
     db.lock(s, SecurityGroup, group.id)  # the same rule twice at once: the second is a 409
     ethertype = {"ipv4": "IPv4", "ipv6": "IPv6"}.get(str(values["ethertype"]).lower())
     if ethertype is None:
@@ -239,7 +240,8 @@ def _key(rule: SecurityGroupRule) -> tuple:
 
 
 def delete_rule(s: Session, ctx: RequestContext, rule: SecurityGroupRule) -> None:
-    networking.owned(ctx, "delete_security_group_rule", rule.project_id)
+    networking.owned(ctx, "delete_security_group_rule", rule.project_id,
+                     **networking.parent_of(s, rule))
     s.delete(rule)
     s.get_one(SecurityGroup, rule.security_group_id).revision_number += 1
     resync_groups(s, [rule.security_group_id])

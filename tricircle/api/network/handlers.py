@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tricircle.api.network import paging as pages
 from tricircle.api.network import schemas as a
 from tricircle.api.wsgi import Request, json_response
-from tricircle.core import db, errors, integers
+from tricircle.core import db, errors, integers, policies
 from tricircle.core.db.models import (
     IPAllocation,
     Network,
@@ -157,23 +157,56 @@ def _list(req: Request, model: Any, key: str, shape: Callable) -> dict:
             query = query.where(column.in_(values))
     if model is Port and req.GET.getall("fixed_ips"):
         query = query.where(Port.id.in_(_with_addresses(req.GET.getall("fixed_ips"))))
-    visible = []  # what the caller may see: also what a marker may name
-    if not ctx.is_admin:
-        mine = model.project_id == ctx.project_id
-        if model is Network:
-            mine = or_(mine, Network.shared.is_(True))
-        visible.append(mine)
+    visible = [] if ctx.is_admin else [_may_see(model, ctx.project_id)]
     with db.transaction() as s:
         anchor = None
         if paging.marker is not None:
             anchor = s.scalar(select(model).where(model.id == paging.marker, *visible))
-            if anchor is None:  # Neutron looks the marker up: its 404
+            if anchor is None or not _shown(s, ctx, model, [anchor]):  # Neutron's 404
                 raise errors.NotFound(f"{MARKED[model]} {paging.marker} could not be found.",
                                       kind=f"{MARKED[model].replace(' ', '')}NotFound")
         rows = list(s.scalars(pages.apply(query.where(*visible), paging, anchor)))
+        rows = _shown(s, ctx, model, rows)
         bulk = BULK.get(model)
         items = bulk(s, rows) if bulk else [shape(s, x) for x in rows]
     return pages.page(req, paging, [_fields(req, x) for x in items], key)
+
+
+# Each list's items pass the rule that shows one (Neutron filters lists by get_<kind>).
+GET_RULES = {Network: "get_network", Subnet: "get_subnet", Port: "get_port",
+             Router: "get_router", SecurityGroup: "get_security_group",
+             SecurityGroupRule: "get_security_group_rule"}
+
+
+def _may_see(model: Any, project_id: str) -> Any:
+    """The rows the default get_<kind> rules can let a project member see, as SQL: what
+    the policy check then narrows (a stricter policy file hides more; the defaults never
+    show another project's objects beyond these)."""
+    mine = model.project_id == project_id
+    owned_nets = select(Network.id).where(Network.project_id == project_id)
+    if model is Network:
+        return or_(mine, Network.shared.is_(True))
+    if model is Subnet:  # of its own networks, or of shared ones
+        return or_(mine, Subnet.network_id.in_(owned_nets.union(
+            select(Network.id).where(Network.shared.is_(True)))))
+    if model is Port:  # a network owner sees the ports on its networks
+        return or_(mine, Port.network_id.in_(owned_nets))
+    if model is SecurityGroupRule:  # a group's owner sees its rules
+        return or_(mine, SecurityGroupRule.security_group_id.in_(
+            select(SecurityGroup.id).where(SecurityGroup.project_id == project_id)))
+    return mine
+
+
+def _shown(s: Session, ctx: Any, model: Any, rows: list) -> list:
+    """The rows policy lets the caller see, by the rule and the target of a show."""
+    nets: dict[str, Network] = {}
+    if model in (Subnet, Port) and rows:
+        nets = {n.id: n for n in s.scalars(select(Network).where(
+            Network.id.in_({r.network_id for r in rows})))}
+    rule = GET_RULES[model]
+    return [r for r in rows if policies.allowed(ctx, rule, networking.target(
+        r.project_id, nets.get(getattr(r, "network_id", None) or "") if nets else
+        (r if model is Network else None), **networking.parent_of(s, r)))]
 
 
 def _with_addresses(wanted: list[str]) -> Any:

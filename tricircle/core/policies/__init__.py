@@ -71,8 +71,8 @@ class Enforcer(policy.Enforcer):
         try:
             self.authorize(rule, target, ctx, do_raise=True)
             allowed = True
-        except policy.PolicyNotAuthorized:
-            allowed = False
+        except (policy.PolicyNotAuthorized, policy.InvalidScope):
+            allowed = False  # a token of another scope: as not allowed (a pod's 403)
         if key is not None:
             if len(self._decisions) >= self.DECISIONS_MAX:
                 self._decisions = {}
