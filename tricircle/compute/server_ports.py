@@ -95,15 +95,26 @@ def bind(reserved: list[tuple[str, dict]], server_id: str, az: str) -> None:
             revision_number=Port.revision_number + 1))
 
 
-def release(server_id: str | None, reserved: list[str] | None = None) -> None:
-    """After a server is gone (or its boot failed): delete the ports made for it, with
-    their bottom copies, and free the user's own."""
+def bound(s: Session, server_id: str, project_id: str) -> list[Port]:
+    """The ports bound to a server: of its project, naming it, owned by compute. A port's
+    device_id is anyone's to set: another project's port naming the server is not one of
+    its ports (its groups are not the server's, nor is it freed with the server)."""
+    return list(s.scalars(select(Port).where(
+        Port.device_id == server_id, Port.device_owner.like("compute:%"),
+        Port.project_id == project_id)))
+
+
+def release(server_id: str | None, project_id: str | None = None,
+            reserved: list[str] | None = None) -> None:
+    """After a server of `project_id` is gone (or its boot failed, `reserved`): delete the
+    ports made for it, with their bottom copies, and free the user's own."""
     with db.transaction() as s:
         if reserved is not None:
             ports = list(s.scalars(select(Port).where(Port.id.in_(reserved))))
+        elif server_id is not None and project_id is not None:
+            ports = bound(s, server_id, project_id)
         else:
-            ports = list(s.scalars(select(Port).where(Port.device_id == server_id,
-                                                      Port.device_owner.like("compute:%"))))
+            return
         made = [p.id for p in ports if p.server_owned]
         s.execute(IPAllocation.__table__.delete().where(IPAllocation.port_id.in_(made)))
         s.execute(Port.__table__.delete().where(Port.id.in_(made)))

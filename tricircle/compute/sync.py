@@ -81,8 +81,8 @@ def servers_gone(ctx: RequestContext, pod: Pod) -> tuple[int, list[str]]:
     our back, or lost) frees its ports at the top, and the copies of ports made for it
     leave the pod. (How many are there, the ids of those gone.)"""
     with db.transaction() as s:  # the rows first: a server made after is not looked at
-        routed = set(s.scalars(select(Routing.top_id).where(
-            Routing.pod_id == pod.pod_id, Routing.resource_type == "server")))
+        routed = dict(s.execute(select(Routing.top_id, Routing.project_id).where(
+            Routing.pod_id == pod.pod_id, Routing.resource_type == "server")).all())
     if not routed:
         return 0, []
     listed: set[str] = set()
@@ -94,9 +94,9 @@ def servers_gone(ctx: RequestContext, pod: Pod) -> tuple[int, list[str]]:
         if len(page) < params["limit"]:
             break
         params["marker"] = page[-1]["id"]
-    gone = sorted(routed - listed)
+    gone = sorted(set(routed) - listed)
     for server_id in gone:
         LOG.warning("Server %s is gone from %s: freeing its ports", server_id, pod.pod_name)
-        server_ports.release(server_id)
+        server_ports.release(server_id, routed[server_id])
         routing.forget(server_id, pod.pod_id, "server")
     return len(routed), gone

@@ -17,7 +17,7 @@ from tricircle.api.volume.volumes import VOLUMES
 from tricircle.api.wsgi import Request, json_response
 from tricircle.compute import listing, server_ports
 from tricircle.core import clients, db, errors, integers, pods, routing
-from tricircle.core.db.models import Network, Pod, Port, Routing
+from tricircle.core.db.models import Network, Pod, Routing
 from tricircle.network import bottom_copies, security_groups
 from tricircle.network import networks as networking
 
@@ -219,10 +219,10 @@ def _boot(req: Request, pod: Pod, body: dict, item: dict,
         ports = server_ports.bottom_ports(req.context, pod, reserved)
         resp = SERVERS.create_in(req, pod, {**body, "server": {**item, "networks": ports}})
     except Exception:
-        server_ports.release(None, [port_id for port_id, _ in reserved])
+        server_ports.release(None, reserved=[port_id for port_id, _ in reserved])
         raise
     if resp.status_code >= 300:
-        server_ports.release(None, [port_id for port_id, _ in reserved])
+        server_ports.release(None, reserved=[port_id for port_id, _ in reserved])
     else:
         server_ports.bind(reserved, json.loads(resp.body)["server"]["id"], pod.az_name)
     return resp
@@ -233,7 +233,7 @@ def _delete(req: Request, pod: Pod, server_id: str) -> None:
     clients.get().request(req.context, pod.pod_name, "compute", "DELETE",
                           f"/servers/{server_id}", expect=(404,))
     routing.forget(server_id, pod.pod_id, "server")
-    server_ports.release(server_id)
+    server_ports.release(server_id, req.context.project_id)
 
 
 def _the_projects_network(req: Request, *, auto: bool) -> list[dict] | None:
@@ -280,7 +280,9 @@ def one(req: Request) -> webob.Response:
             raise
         return json_response({"server": _unknown(req, found[1], found[0])})
     if req.method == "DELETE" and not req.urlvars.get("rest") and resp.status_code == 204:
-        server_ports.release(req.urlvars["server_id"])
+        found = routing.locate(req.urlvars["server_id"], "server")
+        if found is not None:
+            server_ports.release(req.urlvars["server_id"], found[1].project_id)
     return resp
 
 
@@ -300,6 +302,7 @@ def _security_group_action(req: Request, verb: str, name: object) -> webob.Respo
     copies follow); Nova's answers."""
     server_id = req.urlvars["server_id"]
     SERVERS.pod_of(req, server_id)  # 404 for a server the caller cannot see
+    server_project = routing.locate(server_id, "server")[1].project_id
     if not isinstance(name, str) or not name:
         raise errors.BadRequest("Invalid input for field/attribute name.")
     with db.transaction() as s:
@@ -308,10 +311,11 @@ def _security_group_action(req: Request, verb: str, name: object) -> webob.Respo
         except errors.BadRequest as err:
             raise errors.NotFound(f"Security group {name} not found for project "
                                   f"{req.context.project_id}.") from err
-        ports = list(s.scalars(select(Port).where(Port.device_id == server_id,
-                                                  Port.device_owner.like("compute:%"))))
         changed = []
-        for port in ports:
+        for port in server_ports.bound(s, server_id, server_project):
+            # Each port changed as the caller could change it through the port API.
+            networking.owned(req.context, "update_port", port.project_id,
+                             s.get(Network, port.network_id))
             have = security_groups.port_groups(s, port.id)
             if verb == "addSecurityGroup":
                 want = have if group in have else [*have, group]

@@ -2,8 +2,9 @@
 
 Every UUID in an answer that the routing table knows as a bottom object of that pod
 becomes its top id (ports, networks, subnets, security groups in server interfaces,
-server groups, attachments...), and a security group's name in a pod (its top id, as
-Tricircle names every bottom object) becomes the top group's name. Servers and volumes
+server groups, attachments...), and the name of a server's security group in a pod (its
+top id, as Tricircle names every bottom object) becomes the top group's name. What users
+write themselves (names, descriptions, metadata) is left as they wrote it. Servers and volumes
 keep their pod id as top id, so they stay as they are. One query per pod per answer.
 """
 from __future__ import annotations
@@ -21,45 +22,61 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 _CONTAINERS = (dict, list)
+# What users write themselves: never an id of ours, whatever it looks like (a server named
+# with another project's group id was shown with that group's name).
+USER_WRITTEN = frozenset({"name", "description", "display_name", "display_description",
+                          "metadata", "user_data", "tags", "key_name", "hostname",
+                          "volume_image_metadata", "image_metadata", "extra_specs"})
+GROUPS = "security_groups"  # a server's groups: [{"name": <the pod's name: our id>}]
 
 
 def _strings(body: Any, out: set[str], names: set[str]) -> None:
-    """Every UUID among the values of `body` into `out`, those under a "name" key into
-    `names` instead. A loop over a stack, not recursion, and the regular expression only
-    for strings of a UUID's length: a merged page's 40 servers took a third less."""
+    """Every UUID among the values of `body` into `out`, save user-written ones; the
+    names of a server's security groups (the pod's: our ids) into `names`. A loop over a
+    stack, not recursion, and the regular expression only for strings of a UUID's
+    length: a merged page's 40 servers took a third less."""
     match = _UUID.match
-    stack = [body]
+    stack: list[tuple[Any, bool]] = [(body, False)]
     while stack:
-        node = stack.pop()
+        node, in_groups = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
                 if isinstance(value, str):
                     if len(value) == 36 and match(value):
-                        (names if key == "name" else out).add(value)
-                elif isinstance(value, _CONTAINERS):
-                    stack.append(value)
+                        if key == "name":
+                            if in_groups:
+                                names.add(value)
+                        elif key not in USER_WRITTEN:
+                            out.add(value)
+                elif isinstance(value, _CONTAINERS) and key not in USER_WRITTEN:
+                    stack.append((value, key == GROUPS))
         elif isinstance(node, list):
             for value in node:
                 if isinstance(value, str):
                     if len(value) == 36 and match(value):
                         out.add(value)
                 elif isinstance(value, _CONTAINERS):
-                    stack.append(value)
+                    stack.append((value, in_groups))
 
 
-def _replace(body: Any, ids: dict[str, str], names: dict[str, str]) -> Any:
+def _replace(body: Any, ids: dict[str, str], names: dict[str, str],
+             in_groups: bool = False) -> Any:
     if isinstance(body, dict):
         for key, value in body.items():
             if isinstance(value, str):
-                body[key] = names.get(value, value) if key == "name" else ids.get(value, value)
-            else:
-                _replace(value, ids, names)
+                if key == "name":
+                    if in_groups:
+                        body[key] = names.get(value, value)
+                elif key not in USER_WRITTEN:
+                    body[key] = ids.get(value, value)
+            elif key not in USER_WRITTEN:
+                _replace(value, ids, names, key == GROUPS)
     elif isinstance(body, list):
         for i, value in enumerate(body):
             if isinstance(value, str):
                 body[i] = ids.get(value, value)
             else:
-                _replace(value, ids, names)
+                _replace(value, ids, names, in_groups)
     return body
 
 
