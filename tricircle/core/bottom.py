@@ -7,14 +7,19 @@ tools use too, and the leak audit only ever removes what carries our mark.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 
 from tricircle.core import clients, db, errors, routing
 from tricircle.core.context import RequestContext
 from tricircle.core.db.models import Pod, Port, Routing
+
+LOG = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,56 @@ def find(ctx: RequestContext | None, pod: Pod, resource_type: str, name: str,
     return items[0]["id"] if items else None
 
 
+# The pods' per-project quotas Tricircle's copies count against in the project's name:
+# the top holds the project's objects, a pod only copies of them (a router reaching more
+# than 30 CIDRs elsewhere had more routes than Neutron's router_route quota allows).
+LIFTED_QUOTAS = {"network": -1, "subnet": -1, "port": -1, "router": -1,
+                 "router_route": -1, "security_group": -1, "security_group_rule": -1}
+_lifted: set[tuple[str, str]] = set()  # (pod, project) this process has done
+
+
+def lift_quotas(ctx: RequestContext | None, pod: Pod, project_id: str,
+                force: bool = False) -> None:
+    """Lift a project's quotas in a pod (LIFTED_QUOTAS) before its first copy there, once
+    per process (`force`: again). A pod that refuses is logged: the copy is still tried."""
+    if not force and (pod.pod_id, project_id) in _lifted:
+        return
+    try:
+        clients.get().request(ctx, pod.pod_name, "network", "PUT",
+                              f"/v2.0/quotas/{project_id}", admin=True,
+                              json={"quota": LIFTED_QUOTAS})
+    except errors.TricircleError as err:
+        LOG.warning("Could not lift %s's quotas in %s: %s", project_id, pod.pod_name, err)
+        return
+    if len(_lifted) >= 100_000:
+        _lifted.clear()
+    _lifted.add((pod.pod_id, project_id))
+
+
+def within_quotas(ctx: RequestContext | None, pod: Pod, project_id: str,
+                  call: Callable[[], T]) -> T:
+    """call(), the project's quotas in the pod lifted first; lifted again and called once
+    more if the pod still counts them (its quotas were set back since)."""
+    lift_quotas(ctx, pod, project_id)
+    try:
+        return call()
+    except errors.Conflict as err:
+        if "Quota exceeded" not in err.message:
+            raise
+        LOG.warning("%s counts %s's quotas again: lifting them", pod.pod_name, project_id)
+        lift_quotas(ctx, pod, project_id, force=True)
+        return call()
+
+
 def create(ctx: RequestContext | None, pod: Pod, resource_type: str, body: dict,
            admin: bool = False) -> str:
     a = api(resource_type)
-    resp = clients.get().request(ctx, pod.pod_name, a.service_type, "POST", a.path,
-                                 json={a.key: body}, admin=admin)
+
+    def post() -> object:
+        return clients.get().request(ctx, pod.pod_name, a.service_type, "POST", a.path,
+                                     json={a.key: body}, admin=admin)
+    project = body.get("project_id")
+    resp = within_quotas(ctx, pod, project, post) if isinstance(project, str) else post()
     made = resp.json()[a.key]["id"]
     # Marked off the critical path: a job's marks are set once it is done (ctx.deferred;
     # they would slow the pod's answers to its next calls), others' at once in the

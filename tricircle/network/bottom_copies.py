@@ -193,6 +193,19 @@ def ensure_group(ctx: RequestContext | None, pod: Pod, group: SecurityGroup,
     return b_group
 
 
+def _add_rule(ctx: RequestContext | None, pod: Pod, project_id: str, b_group: str,
+              rule: dict) -> None:
+    """One rule in a group's copy (409: the pod has it: Neutron's SecurityGroupRuleExists;
+    its quota's 409 is raised)."""
+    resp = clients.get().request(ctx, pod.pod_name, "network", "POST",
+                                 "/v2.0/security-group-rules", admin=True, expect=(409,),
+                                 json={"security_group_rule": {
+                                     **rule, "security_group_id": b_group,
+                                     "project_id": project_id}})
+    if resp.status_code == 409 and "Quota exceeded" in clients.pod_message(resp):
+        raise errors.Conflict(clients.pod_message(resp))
+
+
 def sync_rules(ctx: RequestContext | None, pod: Pod, project_id: str, b_group: str,
                rules: list[dict]) -> int:
     """Make the rules of a group's copy exactly `rules`: how many it had to change."""
@@ -210,9 +223,7 @@ def sync_rules(ctx: RequestContext | None, pod: Pod, project_id: str, b_group: s
     present = {rule_key(r) for r in have}
     for rule in rules:
         if rule_key(rule) not in present:
-            pc.request(ctx, pod.pod_name, "network", "POST", "/v2.0/security-group-rules",
-                       admin=True, expect=(409,), json={"security_group_rule": {
-                           **rule, "security_group_id": b_group,
-                           "project_id": project_id}})
+            bottom.within_quotas(ctx, pod, project_id, lambda rule=rule: _add_rule(
+                ctx, pod, project_id, b_group, rule))
             changed += 1
     return changed

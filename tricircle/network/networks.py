@@ -427,6 +427,11 @@ def _allocations(s: Session, net: Network, fixed_ips: list[dict] | None) -> list
                 raise errors.BadRequest(f"IP address {ip} is not a valid IP for the "
                                         "specified subnet.", kind="InvalidIpForSubnet")
             wanted.append((sub, ip))
+    # One allocation at a time per subnet: a request that read the used addresses while
+    # another took one would pick it too (two 409s in four concurrent boots). Held until
+    # commit, taken in one order (no deadlock between requests on two subnets).
+    for sub_id in sorted({sub.id for sub, _ in wanted}):
+        db.lock(s, Subnet, sub_id)
     out = []
     for sub, ip in wanted:
         used = {ipaddress.ip_address(a) for a in s.scalars(

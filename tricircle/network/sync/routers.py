@@ -249,7 +249,8 @@ def setup_router(ctx: RequestContext, resource: dict) -> None:
 
     def pod_chain(want: PodPlan) -> None:
         b_router, known = _setup_pod(ctx, plan, want)
-        _write_routes(ctx, want.pod, b_router, routes.get(want.pod.pod_id, []), read=known)
+        bottom.within_quotas(ctx, want.pod, plan.project_id, lambda: _write_routes(
+            ctx, want.pod, b_router, routes.get(want.pod.pod_id, []), read=known))
 
     pc = clients.get()
     results = pc.fanout(plan.wanted.values(), pod_chain)
@@ -270,7 +271,8 @@ def configure_routes(ctx: RequestContext, resource: dict) -> None:
         if b_router is None:  # joined after setup_router planned: its own run writes them
             LOG.debug("Router %s not set up in %s yet", router_id, want.pod.pod_name)
             return
-        _write_routes(ctx, want.pod, b_router, routes.get(want.pod.pod_id, []), read=True)
+        bottom.within_quotas(ctx, want.pod, plan.project_id, lambda: _write_routes(
+            ctx, want.pod, b_router, routes.get(want.pod.pod_id, []), read=True))
 
     clients.raise_first(clients.get().fanout(plan.wanted.values(), write))
 
