@@ -24,12 +24,12 @@ def test_a_router_reaching_35_cidrs_in_another_pod_converges(
         cloud: Callable, unique: str, cleanup: Callable) -> None:
     top = cloud("tricircle-demo")
     _quotas_back_to_defaults(cloud, top.current_project_id)
-    router = make_router(top, unique, cleanup)
-    for i in range(35):
-        _, sub = make_net(top, f"{unique}-{i}", "az1", f"10.87.{i}.0/24", cleanup)
+    subnets = [make_net(top, f"{unique}-{i}", "az1", f"10.87.{i}.0/24", cleanup)[1]
+               for i in range(35)]
+    subnets.append(make_net(top, f"{unique}-far", "az2", "10.88.0.0/24", cleanup)[1])
+    router = make_router(top, unique, cleanup)  # undone first: its interfaces go
+    for sub in subnets:
         top.network.add_interface_to_router(router, subnet_id=sub.id)
-    _, far = make_net(top, f"{unique}-far", "az2", "10.88.0.0/24", cleanup)
-    top.network.add_interface_to_router(router, subnet_id=far.id)
     converged(cloud, router.id)
     [copy] = cloud("pod2").network.routers(name=router.id)
     routes = cloud("pod2").network.get_router(copy.id).routes

@@ -170,7 +170,7 @@ def test_a_killed_worker_s_job_completes_once(pod1: Pod, database: str, tricircl
                     "handler_modules = tests.testbed.slow_jobs\n"
                     # Its own: no wake-ups, scrapes or counts shared with the testbed's.
                     f"wake_port = 0\n[metrics]\nxjob_port = 0\ndirectory = {tmp_path}/m\n"
-                    "[routing]\nclaim_seconds = 2\n")
+                    "[routing]\nclaim_seconds = 2\n[client]\nconnect_timeout = 0.3\n")
     made_file = tmp_path / "made"
     with db.transaction() as s:
         jobs.enqueue(s, "test_slow_network", {"top_id": top_id, "pod_id": pod1.pod_id,

@@ -161,3 +161,13 @@ def test_the_connect_timeout_and_the_read_timeout_are_apart() -> None:
         conn.exchange(http1.head("GET", "/", "127.0.0.1", port, {}) or b"", timeout=0.3)
     assert time.monotonic() - started < 5  # the call's own timeout, not the 30 s
     listener.close()
+
+
+def test_a_trickled_answer_is_not_waited_on_past_its_timeout() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n"
+    pod = _Pod([head] + [b"x"] * 40)  # a byte every 20 ms: 0.8 s in all
+    conn = http1.Connection("127.0.0.1", pod.port, 5)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        conn.exchange(http1.head("GET", "/", "127.0.0.1", pod.port, {}) or b"", timeout=0.3)
+    assert time.monotonic() - started < 0.6

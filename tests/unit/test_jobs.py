@@ -1,17 +1,19 @@
 """The job queue on real SQLite and PostgreSQL: dedup, leases, retries, sweep, redo."""
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 import time
 
 import pytest
+from oslo_config import cfg
 from sqlalchemy import select, update
 
 from tests.conftest import both_databases
 from tricircle.core import clients, db, errors, jobs
 from tricircle.core.conf import CONF
-from tricircle.core.db.models import Job
+from tricircle.core.db.models import Job, utcnow
 from tricircle.xjob import handlers
 from tricircle.xjob import worker as xjob
 
@@ -143,6 +145,18 @@ def test_the_sweeper_leaves_a_lease_renewed_since_it_looked(database: str,
     jobs.sweep()
     [kept] = all_jobs()
     assert (kept.status, kept.lease_owner) == (jobs.RUNNING, "slow")
+
+
+def test_leases_are_judged_on_the_databases_clock(database: str, monkeypatch) -> None:
+    """A sweeper on a host whose clock runs an hour ahead takes no live lease."""
+    enqueue("a")
+    jobs.claim("w1", lease=30)
+    ahead = utcnow() + dt.timedelta(hours=1)
+    monkeypatch.setattr(jobs, "utcnow", lambda: ahead)
+    assert jobs.sweep() == 0
+    [job] = all_jobs()
+    assert job.lease_owner == "w1"
+    assert abs((job.lease_expires - utcnow()).total_seconds() - 30) < 5  # the database's
 
 
 def test_sweep_leaves_live_leases(database: str) -> None:
@@ -289,3 +303,17 @@ def test_what_a_user_waits_for_is_claimed_first(database: str) -> None:
         jobs.enqueue(s, "configure_routes", {"router_id": "r1"}, project_id="p1")
     assert jobs.claim("w1", lease=30, periodic=False).type == "configure_routes"
     assert jobs.claim("w2", lease=30, periodic=False).resource_key == "earlier"
+
+
+def test_a_lease_too_short_for_a_pod_call_is_refused_at_startup(database: str) -> None:
+    """Past the fence a call already sent may still wait connect_timeout to connect."""
+    CONF.set_override("lease_seconds", 20.0, "xjob")
+    CONF.set_override("connect_timeout", 5.0, "client")
+    try:
+        with pytest.raises(cfg.Error, match="Raise lease_seconds"):
+            xjob.check_lease_margin()
+        CONF.set_override("lease_seconds", 30.0, "xjob")  # 6 s past the fence
+        xjob.check_lease_margin()
+    finally:
+        CONF.clear_override("lease_seconds", "xjob")
+        CONF.clear_override("connect_timeout", "client")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import select
 import socket
+import time
 
 import httptools
 
@@ -141,17 +142,23 @@ class Connection:
     def exchange(self, request: bytes, timeout: float | None = None
                  ) -> tuple[int, str, list[tuple[str, str]], bytes]:
         """(status, reason, headers, body) of the answer to `request` (a GET's head),
-        waiting at most `timeout` (default: the connection's) between reads."""
+        whole within `timeout` (default: the connection's): a pod that trickles its
+        answer byte by byte is not waited on past it."""
         if self.stale():
             self.close()
         if self.sock is None:
             self.sock = socket.create_connection((self.host, self.port), self.connect_timeout)
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.settimeout(self.timeout if timeout is None else timeout)
+        until = time.monotonic() + (self.timeout if timeout is None else timeout)
+        self.sock.settimeout(until - time.monotonic())
         self.sock.sendall(request)
         answer = Answer(self.max_body)
         read = 0
         while not answer.done:
+            left = until - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the pod's answer took longer than its timeout")
+            self.sock.settimeout(left)
             data = self.sock.recv(65536)
             if not data:
                 if answer.headers_done and answer.until_close():

@@ -12,10 +12,13 @@ import datetime as dt
 import hashlib
 import socket
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import case, event, select, update
+from sqlalchemy import DateTime, Float, case, event, literal, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
 
 from tricircle.core import db, errors
 from tricircle.core.conf import CONF
@@ -135,6 +138,36 @@ def wake() -> None:
                 pass
 
 
+class utc_after(FunctionElement):
+    """The database's clock (UTC) `seconds` from now: every host's leases are set and
+    judged on one clock (each host's own drifts apart from the others')."""
+    type = DateTime()
+    inherit_cache = True
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(literal(float(seconds), Float()))
+
+
+@compiles(utc_after, "postgresql")
+def _utc_after_postgresql(element: utc_after, compiler: Any, **kw: Any) -> str:
+    return (f"(timezone('utc', statement_timestamp()) + "
+            f"make_interval(secs => {compiler.process(element.clauses, **kw)}))")
+
+
+@compiles(utc_after, "mysql")
+def _utc_after_mysql(element: utc_after, compiler: Any, **kw: Any) -> str:
+    return (f"(UTC_TIMESTAMP(6) + INTERVAL ROUND({compiler.process(element.clauses, **kw)}"
+            " * 1000000) MICROSECOND)")
+
+
+@compiles(utc_after, "sqlite")
+def _utc_after_sqlite(element: utc_after, compiler: Any, **kw: Any) -> str:
+    # As SQLAlchemy writes a DateTime there: microseconds, six digits.
+    shift = f"({compiler.process(element.clauses, **kw)} || ' seconds')"
+    return (f"(strftime('%Y-%m-%d %H:%M:%S', 'now', {shift}) || '.' || "
+            f"substr(strftime('%f', 'now', {shift}), 4) || '000')")
+
+
 def claim(owner: str, lease: float, limit: int = 50,
           periodic: bool | None = None) -> Job | None:
     """Take one due job for `owner`, leased for `lease` seconds; None if none is free.
@@ -154,7 +187,7 @@ def claim(owner: str, lease: float, limit: int = 50,
                     status=RUNNING, queued_key=None, running_key=f"{job.type}:{job.resource_key}",
                     lock_key=lock_key(job),
                     attempts=Job.attempts + 1, lease_owner=owner,
-                    lease_expires=now + dt.timedelta(seconds=lease)))
+                    lease_expires=utc_after(lease)))
                 if taken.rowcount == 1:
                     return s.get_one(Job, job.id)
         except IntegrityError:
@@ -167,7 +200,7 @@ def renew(job_id: str, owner: str, lease: float) -> bool:
     with db.transaction() as s:
         return s.execute(update(Job).where(
             Job.id == job_id, Job.lease_owner == owner, Job.status == RUNNING).values(
-            lease_expires=utcnow() + dt.timedelta(seconds=lease))).rowcount == 1
+            lease_expires=utc_after(lease))).rowcount == 1
 
 
 def finish(job_id: str, owner: str) -> None:
@@ -179,7 +212,7 @@ def finish(job_id: str, owner: str) -> None:
 
 
 def _requeue(job: Job, run_after: dt.datetime, error: str | None,
-             expired_before: dt.datetime | None = None) -> None:
+             expired_before: Any = None) -> None:
     """Back to NEW, if still held by the same lease owner (a sweeper's list may be stale)
     and, for the sweeper, if its lease is still expired (renewed since: its worker lives).
     If the same work was queued meanwhile, that job covers this one."""
@@ -228,7 +261,7 @@ def sweep(max_attempts: int | None = None) -> int:
     """Re-queue running jobs whose lease expired (their worker died), or FAIL those that
     have had `max_attempts` runs (a job that kills its worker would come back forever).
     How many."""
-    now = utcnow()
+    now = utc_after(0)  # the database's clock, as the leases were set
     with db.transaction() as s:
         expired = list(s.scalars(select(Job).where(
             Job.status == RUNNING, Job.lease_expires < now)))
@@ -243,7 +276,7 @@ def sweep(max_attempts: int | None = None) -> int:
                     lease_expires=None, last_error=f"{error} on each of {job.attempts} "
                                                    "attempts"))
             continue
-        _requeue(job, now, error, expired_before=now)
+        _requeue(job, utcnow(), error, expired_before=now)
     return len(expired)
 
 

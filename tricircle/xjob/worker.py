@@ -197,8 +197,23 @@ def queue_per_pod(job_type: str, conf: cfg.ConfigOpts = CONF) -> None:
             jobs.enqueue(s, job_type, {"pod_id": pod.pod_id, **extra})
 
 
+def check_lease_margin(conf: cfg.ConfigOpts = CONF) -> None:
+    """Refuse a lease whose margin past the fence is shorter than a pod call can run past
+    it: a call's answer is awaited no longer than the deadline (clients.read_timeout),
+    but one started just before it may first wait [client] connect_timeout to connect;
+    the sweeper must not hand the job on meanwhile."""
+    margin = conf.xjob.lease_seconds * (1 - FENCE)
+    if margin <= conf.client.connect_timeout:
+        raise cfg.Error(
+            f"[xjob] lease_seconds {conf.xjob.lease_seconds:g} leaves {margin:g} s past "
+            f"the fence ({FENCE:.0%} of the lease), not more than [client] "
+            f"connect_timeout {conf.client.connect_timeout:g} s: a job's pod call could "
+            "outlive its lease. Raise lease_seconds.")
+
+
 def serve(conf: cfg.ConfigOpts = CONF) -> threading.Event:
     """Start the worker threads and the sweeper; set the returned event to stop them."""
+    check_lease_margin(conf)
     load_handlers(conf)
     stop = threading.Event()
     waker = Waker()
