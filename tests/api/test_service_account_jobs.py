@@ -55,3 +55,30 @@ def test_a_keypair_job_is_for_a_user_the_caller_may_act_for(
     assert got == status, body
     assert [r["user_id"] for r in queued("delete_keypair")] == \
         ([job_user] if job_user else [])
+
+
+@pytest.mark.parametrize(("caller", "status"), [("reader", 403), ("other", 404)])
+def test_a_router_job_is_queued_only_for_who_may_change_the_router(
+        api, caller: str, status: int) -> None:
+    """setup_router and configure_routes run with the service account in every pod: a
+    reader of the router's project, or another project, queues neither."""
+    make_pods(api)
+    net = api("POST", "/networking/v2.0/networks", {"network": {
+        "name": "n", "availability_zone_hints": ["az1"]}}, as_="demo")[1]["network"]
+    sub = api("POST", "/networking/v2.0/subnets", {"subnet": {
+        "network_id": net["id"], "cidr": "10.60.0.0/24", "ip_version": 4}},
+        as_="demo")[1]["subnet"]
+    router = api("POST", "/networking/v2.0/routers", {"router": {"name": "r"}},
+                 as_="demo")[1]["router"]
+    before = queued("setup_router") + queued("configure_routes")
+    got, body = api("PUT", f"/networking/v2.0/routers/{router['id']}/add_router_interface",
+                    {"subnet_id": sub["id"]}, as_=caller)
+    assert got == status, body
+    got, body = api("PUT", f"/networking/v2.0/routers/{router['id']}", {"router": {
+        "routes": [{"destination": "10.9.0.0/24", "nexthop": "10.60.0.9"}]}}, as_=caller)
+    assert got == status, body
+    assert queued("setup_router") + queued("configure_routes") == before
+    # Its own member may: the job is queued.
+    assert api("PUT", f"/networking/v2.0/routers/{router['id']}/add_router_interface",
+               {"subnet_id": sub["id"]}, as_="demo")[0] == 200
+    assert len(queued("setup_router")) == len(before) + 1

@@ -164,6 +164,7 @@ def check_routes(s: Session, router: Router, routes: list[dict]) -> list[dict]:
 
 def update_router(s: Session, ctx: RequestContext, router: Router, values: dict) -> None:
     _not_offered(s, ctx, "update_router", router.project_id, values)
+    networking.owned(ctx, "update_router", router.project_id)  # before what it reads
     if "routes" in values:
         values["routes"] = check_routes(s, router, values["routes"])
     networking.update(s, ctx, router, values)  # its copies follow (sync_copy)
@@ -174,6 +175,7 @@ def update_router(s: Session, ctx: RequestContext, router: Router, values: dict)
 def change_routes(s: Session, ctx: RequestContext, router: Router, routes: list[dict],
                   add: bool) -> None:
     """add_extraroutes / remove_extraroutes (extraroute-atomic)."""
+    networking.owned(ctx, "update_router", router.project_id)
     routes = check_routes(s, router, routes) if add else routes
     if add:
         new = router.routes + [r for r in routes if r not in router.routes]
