@@ -83,3 +83,10 @@ def test_what_users_write_is_shown_as_written(api, pods) -> None:
     pods["Pod1"].items["server"][server["id"]]["metadata"] = {"k": secret}
     shown = api("GET", f"{COMPUTE}/servers/{server['id']}", as_="demo")[1]["server"]
     assert (shown["name"], shown["metadata"]) == (secret, {"k": secret})
+
+
+def test_a_reader_may_not_change_a_servers_groups(api, victim) -> None:
+    server, _ = victim
+    status, body = api("POST", f"{COMPUTE}/servers/{server}/action", {
+        "addSecurityGroup": {"name": "default"}}, as_="reader")
+    assert status == 403, body

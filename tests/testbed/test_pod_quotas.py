@@ -5,6 +5,7 @@ security group rules a project by default."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -24,12 +25,13 @@ def test_a_router_reaching_35_cidrs_in_another_pod_converges(
         cloud: Callable, unique: str, cleanup: Callable) -> None:
     top = cloud("tricircle-demo")
     _quotas_back_to_defaults(cloud, top.current_project_id)
-    subnets = [make_net(top, f"{unique}-{i}", "az1", f"10.87.{i}.0/24", cleanup)[1]
-               for i in range(35)]
-    subnets.append(make_net(top, f"{unique}-far", "az2", "10.88.0.0/24", cleanup)[1])
-    router = make_router(top, unique, cleanup)  # undone first: its interfaces go
-    for sub in subnets:
-        top.network.add_interface_to_router(router, subnet_id=sub.id)
+    with ThreadPoolExecutor(max_workers=4) as pool:  # as a client in a hurry would
+        subnets = list(pool.map(lambda i: make_net(
+            top, f"{unique}-{i}", "az1", f"10.87.{i}.0/24", cleanup)[1], range(35)))
+        subnets.append(make_net(top, f"{unique}-far", "az2", "10.88.0.0/24", cleanup)[1])
+        router = make_router(top, unique, cleanup)  # undone first: its interfaces go
+        list(pool.map(lambda sub: top.network.add_interface_to_router(
+            router, subnet_id=sub.id), subnets))
     converged(cloud, router.id)
     [copy] = cloud("pod2").network.routers(name=router.id)
     routes = cloud("pod2").network.get_router(copy.id).routes
@@ -44,10 +46,10 @@ def test_a_group_of_120_rules_is_copied_whole(flavor: str, cloud: Callable, uniq
     _quotas_back_to_defaults(cloud, top.current_project_id)
     group = top.network.create_security_group(name=unique)
     cleanup(lambda: top.network.delete_security_group(group, ignore_missing=True))
-    for port in range(2000, 2120):
-        top.network.create_security_group_rule(
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda port: top.network.create_security_group_rule(
             security_group_id=group.id, direction="ingress", protocol="tcp",
-            port_range_min=port, port_range_max=port)
+            port_range_min=port, port_range_max=port), range(2000, 2120)))
     net, _ = make_net(top, unique, "az2", "10.89.0.0/24", cleanup)
     image = top.image.find_image(IMAGE).id
     server = top.compute.create_server(

@@ -16,7 +16,7 @@ from tricircle.api.forward.routed import Routed
 from tricircle.api.volume.volumes import VOLUMES
 from tricircle.api.wsgi import Request, json_response
 from tricircle.compute import listing, server_ports
-from tricircle.core import clients, db, errors, integers, pods, routing
+from tricircle.core import clients, db, errors, integers, pods, policies, routing
 from tricircle.core.db.models import Network, Pod, Routing
 from tricircle.network import bottom_copies, security_groups
 from tricircle.network import networks as networking
@@ -303,6 +303,9 @@ def _security_group_action(req: Request, verb: str, name: object) -> webob.Respo
     server_id = req.urlvars["server_id"]
     SERVERS.pod_of(req, server_id)  # 404 for a server the caller cannot see
     server_project = routing.locate(server_id, "server")[1].project_id
+    policies.authorize(req.context, "os_compute_api:os-security-groups:"
+                       + ("add" if verb == "addSecurityGroup" else "remove"),
+                       {"project_id": server_project})
     if not isinstance(name, str) or not name:
         raise errors.BadRequest("Invalid input for field/attribute name.")
     with db.transaction() as s:

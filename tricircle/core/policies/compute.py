@@ -10,6 +10,7 @@ from tricircle.core.policies.base import ADMIN
 # must be what the caller may do (nova/policies/flavor_manage.py, keypairs.py).
 NOVA_ADMIN = "rule:context_is_admin"
 NOVA_ADMIN_OR_USER = "(rule:context_is_admin) or user_id:%(user_id)s"
+NOVA_MEMBER_OR_ADMIN = "(role:member and project_id:%(project_id)s) or rule:context_is_admin"
 
 rules = [
     policy.DocumentedRuleDefault(
@@ -41,4 +42,9 @@ rules = [
         "Delete a keypair (another user's: microversion 2.10 and later).",
         [{"method": "DELETE", "path": "/compute/v2.1/os-keypairs/{keypair_name}"}],
         scope_types=["project"]),
+    *(policy.DocumentedRuleDefault(
+        f"os_compute_api:os-security-groups:{verb}", NOVA_MEMBER_OR_ADMIN,
+        f"{what} a security group to a server's ports (Tricircle's own action).",
+        [{"method": "POST", "path": "/compute/v2.1/servers/{server_id}/action"}],
+        scope_types=["project"]) for verb, what in (("add", "Add"), ("remove", "Remove"))),
 ]
