@@ -203,10 +203,12 @@ def _shown(s: Session, ctx: Any, model: Any, rows: list) -> list:
     if model in (Subnet, Port) and rows:
         nets = {n.id: n for n in s.scalars(select(Network).where(
             Network.id.in_({r.network_id for r in rows})))}
+
+    def network(row: Any) -> Network | None:
+        return row if model is Network else nets.get(getattr(row, "network_id", ""))
     rule = GET_RULES[model]
     return [r for r in rows if policies.allowed(ctx, rule, networking.target(
-        r.project_id, nets.get(getattr(r, "network_id", None) or "") if nets else
-        (r if model is Network else None), **networking.parent_of(s, r)))]
+        r.project_id, network(r), **networking.parent_of(s, r)))]
 
 
 def _with_addresses(wanted: list[str]) -> Any:
