@@ -88,6 +88,11 @@ def lift_quotas(ctx: RequestContext | None, pod: Pod, project_id: str,
     _lifted.add((pod.pod_id, project_id))
 
 
+def over_quota(message: str) -> bool:
+    """Whether a pod's 409 is Neutron's OverQuota ("Quota exceeded for resources: ...")."""
+    return "Quota exceeded" in message
+
+
 def within_quotas(ctx: RequestContext | None, pod: Pod, project_id: str,
                   call: Callable[[], T]) -> T:
     """call(), the project's quotas in the pod lifted first; lifted again and called once
@@ -96,7 +101,7 @@ def within_quotas(ctx: RequestContext | None, pod: Pod, project_id: str,
     try:
         return call()
     except errors.Conflict as err:
-        if "Quota exceeded" not in err.message:
+        if not over_quota(err.message):
             raise
         LOG.warning("%s counts %s's quotas again: lifting them", pod.pod_name, project_id)
         lift_quotas(ctx, pod, project_id, force=True)

@@ -203,12 +203,16 @@ def renew(job_id: str, owner: str, lease: float) -> bool:
             lease_expires=utc_after(lease))).rowcount == 1
 
 
+def _ended(status: str, error: str | None) -> dict:
+    """What a job that is done (SUCCESS or FAIL) holds no more: its keys, lock and lease."""
+    return {"status": status, "running_key": None, "lock_key": None, "lease_owner": None,
+            "lease_expires": None, "last_error": error}
+
+
 def finish(job_id: str, owner: str) -> None:
     with db.transaction() as s:
         s.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner).values(
-            status=SUCCESS, running_key=None, lock_key=None, lease_owner=None,
-            lease_expires=None,
-            last_error=None))
+            **_ended(SUCCESS, None)))
 
 
 def _requeue(job: Job, run_after: dt.datetime, error: str | None,
@@ -238,10 +242,7 @@ def fail(job_id: str, owner: str, error: str, max_attempts: int, delay: float) -
         if job is None or job.lease_owner != owner:
             return "LOST"
         if job.attempts >= max_attempts:
-            s.execute(update(Job).where(Job.id == job_id).values(
-                status=FAIL, running_key=None, lock_key=None, lease_owner=None,
-                lease_expires=None,
-                last_error=error))
+            s.execute(update(Job).where(Job.id == job_id).values(**_ended(FAIL, error)))
             return FAIL
     _requeue(job, utcnow() + dt.timedelta(seconds=delay), error)
     return NEW
@@ -272,9 +273,7 @@ def sweep(max_attempts: int | None = None) -> int:
                 s.execute(update(Job).where(
                     Job.id == job.id, Job.status == RUNNING,
                     Job.lease_owner == job.lease_owner, Job.lease_expires < now).values(
-                    status=FAIL, running_key=None, lock_key=None, lease_owner=None,
-                    lease_expires=None, last_error=f"{error} on each of {job.attempts} "
-                                                   "attempts"))
+                    **_ended(FAIL, f"{error} on each of {job.attempts} attempts")))
             continue
         _requeue(job, utcnow(), error, expired_before=now)
     return len(expired)

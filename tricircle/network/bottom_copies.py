@@ -202,7 +202,7 @@ def _add_rule(ctx: RequestContext | None, pod: Pod, project_id: str, b_group: st
                                  json={"security_group_rule": {
                                      **rule, "security_group_id": b_group,
                                      "project_id": project_id}})
-    if resp.status_code == 409 and "Quota exceeded" in clients.pod_message(resp):
+    if resp.status_code == 409 and bottom.over_quota(clients.pod_message(resp)):
         raise errors.Conflict(clients.pod_message(resp))
 
 

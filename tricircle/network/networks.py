@@ -46,10 +46,11 @@ def target(project_id: str, net: Network | None = None, **extra: object) -> dict
     return out
 
 
-def visible(ctx: RequestContext, action: str, project_id: str,
-            net: Network | None = None) -> bool:
-    """May the caller see it (get_<kind>)? If not, it does not exist for the caller."""
-    return policies.allowed(ctx, action, target(project_id, net))
+def visible(s: Session, ctx: RequestContext, action: str, obj: Any) -> bool:
+    """May the caller see `obj` (`action`: get_<kind>)? If not, it does not exist for the
+    caller. Shows and lists ask alike (api/network/handlers.py)."""
+    return policies.allowed(ctx, action, target(obj.project_id, network_of(s, obj),
+                                                **parent_of(s, obj)))
 
 
 def network_of(s: Session, obj: object) -> Network | None:
@@ -75,8 +76,7 @@ def found(s: Session, ctx: RequestContext, model: type, obj_id: str, *, action: 
     """Row `obj_id` of `model` if policy lets the caller see it (`action`: get_<kind>);
     else `missing`: what the caller may not see does not exist, as in Neutron."""
     obj = s.get(model, obj_id)
-    if obj is None or not policies.allowed(ctx, action, target(
-            obj.project_id, network_of(s, obj), **parent_of(s, obj))):
+    if obj is None or not visible(s, ctx, action, obj):
         raise missing
     return obj
 

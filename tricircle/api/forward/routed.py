@@ -4,7 +4,6 @@ made in the pod of the requested availability zone, found by the routing table a
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,10 +18,6 @@ from tricircle.core.conf import CONF
 from tricircle.core.db.models import Pod, utcnow
 
 LOG = logging.getLogger(__name__)
-# Servers, volumes, snapshots, transfers...: the pods name them by UUID; anything else names
-# nothing (and is never looked up, nor recorded).
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                   r"[0-9a-fA-F]{12}")
 
 
 @dataclass(frozen=True)
@@ -81,8 +76,8 @@ class Routed:
         """The pod of an object the caller may see. A missing routing row (its creator
         died before writing it) is repaired by asking the pods."""
         ctx = req.context
-        if not _UUID.fullmatch(top_id):
-            return None
+        if not top_ids.UUID.fullmatch(top_id):  # servers, volumes...: anything else names
+            return None  # nothing (never looked up, nor recorded)
         found = routing.locate(top_id, self.resource_type,
                                project_id=None if ctx.is_admin else ctx.project_id)
         if found is not None:
